@@ -1,0 +1,13 @@
+# Target-scoped compiler flags. Link xerod_warnings PRIVATE into every first-party target.
+add_library(xerod_warnings INTERFACE)
+target_compile_options(xerod_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wnon-virtual-dtor
+  -Wold-style-cast -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough
+  $<$<BOOL:${XEROD_WERROR}>:-Werror>
+  $<$<CONFIG:Debug>:-D_GLIBCXX_ASSERTIONS>)
+
+if(XEROD_SANITIZE)
+  # Applied globally so every object (including test code and gtest callers) agrees.
+  add_compile_options(-fsanitize=${XEROD_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=${XEROD_SANITIZE})
+endif()
