@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+namespace xero_sim {
+struct Request {
+  std::string method;                              // "GET", "PUT", "POST", "DELETE"
+  std::string path;                                // percent-decoded path, no query: "/api.xro/2.0/Invoices"
+  std::multimap<std::string, std::string> query;   // percent-decoded query parameters, names as sent
+  std::map<std::string, std::string> headers;      // names lower-cased
+  std::string body;
+};
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json; charset=utf-8";
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+  std::string body;
+};
+}  // namespace xero_sim
