@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+//
+// The SQLite state file: opening it safely and bringing its schema up to date.
+//
+// Database::Open() creates the file with mode 0600 (SQLite gives the -wal and
+// -shm files the same mode), sets journal_mode=WAL, synchronous=FULL,
+// foreign_keys=ON and a busy timeout, then applies the schema migrations that
+// are compiled into the binary (src/store/schema/NNNN_name.sql, in order) in ONE
+// transaction keyed on PRAGMA user_version. A file whose schema is newer than
+// this binary knows is refused, never touched.
+//
+// Adding a table: add src/store/schema/NNNN_what.sql with the next number and
+// list it in src/store/CMakeLists.txt; never edit a migration that has shipped.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+
+#include "xerod/clock.h"
+#include "xerod/embedded_file.h"
+#include "xerod/status.h"
+
+namespace xerod {
+namespace store {
+class Db;
+}
+
+struct StoreOptions {
+  Duration busy_timeout = std::chrono::seconds(5);  // how long to wait for another writer
+  bool create = true;                               // create the file if it does not exist
+};
+
+// One open connection to the state file. Not thread-safe: one thread uses it
+// at a time. Other modules in src/ reach SQLite through handle() (the private
+// RAII wrapper in src/store/sqlite.h).
+class Database {
+ public:
+  // Opens `path` and migrates it to the newest schema. Errors: kIo (cannot
+  // create/open), kCorrupt (not a database, or a newer schema than this binary
+  // understands), kUnavailable (locked by another writer past the busy timeout),
+  // kInternal (a migration failed; nothing of it was applied).
+  static Result<std::unique_ptr<Database>> Open(const std::string& path,
+                                                const StoreOptions& options = {});
+  // Same, with an explicit migration list (tests; the daemon uses the embedded one).
+  static Result<std::unique_ptr<Database>> Open(const std::string& path,
+                                                const StoreOptions& options,
+                                                std::span<const EmbeddedFile> migrations);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  const std::string& path() const { return path_; }
+  // PRAGMA user_version after migration (== number of migrations applied).
+  int schema_version() const { return schema_version_; }
+  store::Db& handle() { return *db_; }
+
+ private:
+  Database(std::string path, std::unique_ptr<store::Db> db, int version);
+  std::string path_;
+  std::unique_ptr<store::Db> db_;
+  int schema_version_;
+};
+
+// The migrations compiled into this binary, oldest first.
+std::span<const EmbeddedFile> SchemaMigrations();
+// The newest schema version this binary understands.
+int LatestSchemaVersion();
+
+}  // namespace xerod

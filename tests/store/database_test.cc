@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: MIT
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <array>
+#include <filesystem>
+
+#include "store/sqlite.h"
+#include "support/test_support.h"
+#include "xerod/store.h"
+
+namespace xerod {
+namespace {
+
+using testing::TempDir;
+
+unsigned FileMode(const std::string& path) {
+  struct stat st {};
+  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+  return st.st_mode & 0777;
+}
+
+std::vector<std::string> Tables(store::Db& db) {
+  auto stmt = db.Prepare("SELECT name FROM sqlite_schema WHERE type='table' ORDER BY name");
+  EXPECT_TRUE(stmt.has_value());
+  std::vector<std::string> names;
+  while (*stmt->Step()) names.push_back(stmt->Text(0));
+  return names;
+}
+
+TEST(DatabaseTest, MigratesFromEmpty) {
+  TempDir dir;
+  auto db = Database::Open(dir.File("x.db"));
+  ASSERT_TRUE(db.has_value()) << db.error().ToString();
+  EXPECT_EQ((*db)->schema_version(), LatestSchemaVersion());
+  EXPECT_GE(LatestSchemaVersion(), 1);
+  EXPECT_EQ(*(*db)->handle().QueryInt("PRAGMA user_version"), LatestSchemaVersion());
+  auto tables = Tables((*db)->handle());
+  EXPECT_NE(std::find(tables.begin(), tables.end(), "jobs"), tables.end());
+  EXPECT_NE(std::find(tables.begin(), tables.end(), "job_attempts"), tables.end());
+}
+
+TEST(DatabaseTest, ReopenIsANoOp) {
+  TempDir dir;
+  {
+    auto db = Database::Open(dir.File("x.db"));
+    ASSERT_TRUE(db.has_value());
+    ASSERT_TRUE(
+        (*db)->handle().Exec("INSERT INTO queue_holds(scope, paused, updated_at) "
+                             "VALUES ('*', 1, 0)"));
+  }
+  auto db = Database::Open(dir.File("x.db"));
+  ASSERT_TRUE(db.has_value()) << db.error().ToString();
+  EXPECT_EQ((*db)->schema_version(), LatestSchemaVersion());
+  // Data survives, nothing was re-created.
+  EXPECT_EQ(*(*db)->handle().QueryInt("SELECT count(*) FROM queue_holds"), 1);
+}
+
+TEST(DatabaseTest, RefusesNewerSchema) {
+  TempDir dir;
+  std::string path = dir.File("x.db");
+  {
+    auto db = Database::Open(path);
+    ASSERT_TRUE(db.has_value());
+    ASSERT_TRUE((*db)->handle().Exec("PRAGMA user_version=7"));
+  }
+  auto db = Database::Open(path);
+  ASSERT_FALSE(db.has_value());
+  EXPECT_EQ(db.error().code(), Code::kCorrupt);
+  EXPECT_EQ(db.error().message(),
+            fmt::format("database {} has schema version 7, this xerod understands up to {}; "
+                        "refusing to open it: use a newer xerod or restore a backup",
+                        path, LatestSchemaVersion()));
+}
+
+TEST(DatabaseTest, FilesArePrivate) {
+  TempDir dir;
+  std::string path = dir.File("x.db");
+  auto db = Database::Open(path);
+  ASSERT_TRUE(db.has_value());
+  // Force the WAL to exist by writing.
+  ASSERT_TRUE((*db)->handle().Exec("INSERT INTO queue_holds(scope, updated_at) VALUES ('a', 0)"));
+  ASSERT_TRUE(std::filesystem::exists(path + "-wal"));
+  ASSERT_TRUE(std::filesystem::exists(path + "-shm"));
+  EXPECT_EQ(FileMode(path), 0600u);
+  EXPECT_EQ(FileMode(path + "-wal"), 0600u);
+  EXPECT_EQ(FileMode(path + "-shm"), 0600u);
+}
+
+TEST(DatabaseTest, PragmasInForce) {
+  TempDir dir;
+  auto db = Database::Open(dir.File("x.db"), StoreOptions{.busy_timeout = Duration(1234)});
+  ASSERT_TRUE(db.has_value());
+  auto& h = (*db)->handle();
+  EXPECT_EQ(*h.QueryText("PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(*h.QueryInt("PRAGMA synchronous"), 2);  // FULL
+  EXPECT_EQ(*h.QueryInt("PRAGMA foreign_keys"), 1);
+  EXPECT_EQ(*h.QueryInt("PRAGMA busy_timeout"), 1234);
+}
+
+TEST(DatabaseTest, FailedMigrationRollsBackCompletely) {
+  TempDir dir;
+  std::string path = dir.File("x.db");
+  const std::array<EmbeddedFile, 1> first = {{{"0001_a.sql", "CREATE TABLE a (x INTEGER);"}}};
+  {
+    auto db = Database::Open(path, {}, first);
+    ASSERT_TRUE(db.has_value()) << db.error().ToString();
+    EXPECT_EQ((*db)->schema_version(), 1);
+  }
+  const std::array<EmbeddedFile, 3> broken = {{
+      {"0001_a.sql", "CREATE TABLE a (x INTEGER);"},
+      {"0002_b.sql", "CREATE TABLE b (y INTEGER); INSERT INTO a VALUES (1);"},
+      {"0003_c.sql", "CREATE TABLE c (z INTEGER); THIS IS NOT SQL;"},
+  }};
+  auto db = Database::Open(path, {}, broken);
+  ASSERT_FALSE(db.has_value());
+  EXPECT_NE(db.error().message().find("0003_c.sql"), std::string::npos) << db.error().message();
+  auto check = Database::Open(path, {}, first);
+  ASSERT_TRUE(check.has_value());
+  auto& h = (*check)->handle();
+  EXPECT_EQ(*h.QueryInt("PRAGMA user_version"), 1);
+  EXPECT_EQ(*h.QueryInt("SELECT count(*) FROM a"), 0);
+  EXPECT_EQ(Tables(h), std::vector<std::string>{"a"});
+}
+
+TEST(DatabaseTest, MisnumberedMigrationsAreRejected) {
+  TempDir dir;
+  const std::array<EmbeddedFile, 2> gap = {
+      {{"0001_a.sql", "CREATE TABLE a (x);"}, {"0003_c.sql", "CREATE TABLE c (x);"}}};
+  auto db = Database::Open(dir.File("x.db"), {}, gap);
+  ASSERT_FALSE(db.has_value());
+  EXPECT_EQ(db.error().code(), Code::kInternal);
+}
+
+TEST(DatabaseTest, NotADatabaseIsCorrupt) {
+  TempDir dir;
+  testing::WriteFile(dir.File("x.db"), std::string(4096, 'z'), 0600);
+  auto db = Database::Open(dir.File("x.db"));
+  ASSERT_FALSE(db.has_value());
+  EXPECT_EQ(db.error().code(), Code::kCorrupt) << db.error().ToString();
+}
+
+}  // namespace
+}  // namespace xerod
