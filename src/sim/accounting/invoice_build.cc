@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: MIT
+// Xero's invoice validation and totals: one element → one Invoice.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "sim/accounting/accounting_internal.h"
+
+namespace xero_sim {
+namespace {
+
+const Decimal kHundred = Decimal::FromInt(100);
+
+bool Has(const nlohmann::json& e, const char* key) {
+  auto it = e.find(key);
+  return it != e.end() && !it->is_null();
+}
+
+// Allowed status changes by update (from → to).
+bool TransitionAllowed(const std::string& from, const std::string& to, bool has_payments) {
+  if (from == to) return true;
+  if (from == "DRAFT" || from == "SUBMITTED")
+    return to == "DRAFT" || to == "SUBMITTED" || to == "AUTHORISED" || to == "DELETED";
+  if (from == "AUTHORISED") return to == "VOIDED" && !has_payments;
+  return false;
+}
+
+struct LineContext {
+  Ctx& ctx;
+  const std::string& type;
+  const std::string& status;
+  const std::string& amount_types;
+  int unit_dp;
+  std::vector<std::string>& errors;
+};
+
+std::optional<LineItem> BuildLine(LineContext& lc, const nlohmann::json& l,
+                                  const LineItem* previous) {
+  Organisation& org = lc.ctx.org;
+  LineItem line;
+  if (previous != nullptr) line.line_item_id = previous->line_item_id;
+  bool bad = false;
+  line.description = StringField(l, "Description");
+  line.item_code = StringField(l, "ItemCode");
+  if (line.item_code.empty() && Has(l, "Item")) line.item_code = StringField(l["Item"], "Code");
+  const Item* item = nullptr;
+  if (!line.item_code.empty()) {
+    item = org.ItemByCode(line.item_code);
+    if (item == nullptr) {
+      lc.errors.push_back(fmt::format("Item code '{}' is not valid", line.item_code));
+      return std::nullopt;
+    }
+    line.item_code = item->code;
+    if (line.description.empty()) line.description = item->description;
+  }
+  if (line.description.empty())
+    lc.errors.push_back("The description field is mandatory for each line item");
+  line.quantity = NumberField(l, "Quantity", bad);
+  line.unit_amount = NumberField(l, "UnitAmount", bad);
+  auto line_amount = NumberField(l, "LineAmount", bad);
+  auto tax_amount = NumberField(l, "TaxAmount", bad);
+  line.discount_rate = NumberField(l, "DiscountRate", bad);
+  line.discount_amount = NumberField(l, "DiscountAmount", bad);
+  if (bad) lc.errors.push_back("A line item amount is outside the range Xero accepts");
+  if (!line.unit_amount && !line_amount && item != nullptr && line.quantity)
+    line.unit_amount = item->sales_unit_price;
+  // Account.
+  const Account* account = nullptr;
+  std::string code = StringField(l, "AccountCode");
+  if (!code.empty()) {
+    account = org.AccountByCode(code);
+    if (account == nullptr)
+      lc.errors.push_back(
+          fmt::format("Account code '{}' is not a valid code for this document.", code));
+  } else if (Has(l, "AccountID")) {
+    account = org.AccountById(StringField(l, "AccountID"));
+    if (account == nullptr)
+      lc.errors.push_back(fmt::format("Account code '{}' is not a valid code for this document.",
+                                      StringField(l, "AccountID")));
+  } else if (item != nullptr && lc.type == "ACCREC") {
+    account = org.AccountByCode(item->sales_account_code);
+  }
+  if (account != nullptr) line.account_code = account->code;
+  const bool has_amount = line.unit_amount.has_value() || line_amount.has_value();
+  if (account == nullptr && code.empty() && !Has(l, "AccountID") && has_amount &&
+      lc.status != "DRAFT")
+    lc.errors.push_back("Account code must be specified");
+  // Tax type.
+  std::string tax_type = StringField(l, "TaxType");
+  const TaxRate* rate = nullptr;
+  if (!tax_type.empty()) {
+    rate = org.TaxRateByType(tax_type);
+    bool usable = rate != nullptr &&
+                  (lc.type == "ACCREC" ? rate->can_apply_to_revenue : rate->can_apply_to_expenses);
+    if (!usable) {
+      lc.errors.push_back(fmt::format(
+          "The TaxType code {} does not exist or cannot be used for this type of transaction",
+          tax_type));
+      rate = nullptr;
+    }
+  } else if (account != nullptr) {
+    rate = org.TaxRateByType(account->tax_type);
+  } else if (item != nullptr) {
+    rate = org.TaxRateByType(item->sales_tax_type);
+  }
+  if (rate != nullptr) line.tax_type = rate->tax_type;
+  if (lc.amount_types == "NoTax") {
+    rate = nullptr;
+    if (org.TaxRateByType("NONE") != nullptr) line.tax_type = "NONE";
+  }
+  // Discounts.
+  if ((line.discount_rate || line.discount_amount) && lc.type != "ACCREC")
+    lc.errors.push_back(fmt::format("Discounts may not be applied to {} invoices", lc.type));
+  // Amounts.
+  if (line.unit_amount) *line.unit_amount = line.unit_amount->Round(lc.unit_dp);
+  if (line.quantity) *line.quantity = line.quantity->Round(4);
+  if (line.unit_amount && !line.quantity) line.quantity = Decimal::FromInt(1);
+  if (line.unit_amount) {
+    Decimal gross = *line.quantity * *line.unit_amount;
+    Decimal computed = gross;
+    if (line.discount_rate)
+      computed = gross * (kHundred - *line.discount_rate) / kHundred;
+    else if (line.discount_amount)
+      computed = gross - *line.discount_amount;
+    computed = computed.Round(2);
+    if (line_amount && line_amount->Round(2) != computed) {
+      lc.errors.push_back(fmt::format("The line total {} does not match the expected line total {}",
+                                      line_amount->Round(2).ToString(2), computed.ToString(2)));
+    }
+    line.line_amount = computed;
+  } else if (line_amount) {
+    line.line_amount = line_amount->Round(2);
+    if (!line.quantity) line.quantity = Decimal::FromInt(1);
+    if (!line.quantity->IsZero())
+      line.unit_amount = (line.line_amount / *line.quantity).Round(lc.unit_dp);
+  }
+  // Tax: Xero rounds each line's tax to 2 dp; a supplied TaxAmount overrides.
+  if (tax_amount && rate != nullptr) {
+    line.tax_amount = tax_amount->Round(2);
+  } else if (rate != nullptr) {
+    if (lc.amount_types == "Inclusive")
+      line.tax_amount = (line.line_amount * rate->rate / (kHundred + rate->rate)).Round(2);
+    else
+      line.tax_amount = (line.line_amount * rate->rate / kHundred).Round(2);
+  }
+  if (Has(l, "Tracking")) {
+    line.tracking = l["Tracking"];
+    if (line.tracking.size() > 2)
+      lc.errors.push_back("A line item can have a maximum of 2 tracking categories");
+  }
+  return line;
+}
+
+// Resolves the invoice's Contact element: sets inv.contact_id or asks for a
+// new contact (unknown Name), as Xero does.
+void ResolveContact(Ctx& ctx, const nlohmann::json& c, InvoiceDraft& draft,
+                    std::vector<std::string>& errors) {
+  Organisation& org = ctx.org;
+  const std::string id = StringField(c, "ContactID");
+  const std::string number = StringField(c, "ContactNumber");
+  const std::string name = StringField(c, "Name");
+  if (!id.empty()) {
+    Contact* found = org.ContactById(id);
+    if (found == nullptr) {
+      errors.push_back("The contact with the supplied ContactID could not be found.");
+      return;
+    }
+    draft.invoice.contact_id = found->contact_id;
+    return;
+  }
+  if (!number.empty()) {
+    if (Contact* found = org.ContactByNumber(number)) {
+      draft.invoice.contact_id = found->contact_id;
+      return;
+    }
+  }
+  if (!name.empty()) {
+    if (Contact* found = org.ContactByName(name)) {
+      draft.invoice.contact_id = found->contact_id;
+      return;
+    }
+    draft.new_contact = c;
+    return;
+  }
+  if (!number.empty()) {
+    errors.push_back(fmt::format("The contact with ContactNumber {} could not be found.", number));
+    return;
+  }
+  errors.push_back(
+      "The Contact must contain at least 1 of the following elements to identify the contact: "
+      "Name, ContactID, "
+      "ContactNumber");
+}
+
+}  // namespace
+
+std::optional<Decimal> NumberField(const nlohmann::json& e, const char* key, bool& bad) {
+  auto it = e.find(key);
+  if (it == e.end() || it->is_null() || !it->is_number()) return std::nullopt;
+  std::optional<Decimal> d;
+  if (it->is_number_integer() && it->is_number_unsigned())
+    d = Decimal::Parse(std::to_string(it->get<std::uint64_t>()));
+  else if (it->is_number_integer())
+    d = Decimal::Parse(std::to_string(it->get<std::int64_t>()));
+  else
+    d = Decimal::FromDouble(it->get<double>());
+  if (!d) bad = true;
+  return d;
+}
+
+std::string StringField(const nlohmann::json& e, const char* key) {
+  auto it = e.find(key);
+  return (it != e.end() && it->is_string()) ? it->get<std::string>() : std::string();
+}
+
+std::optional<InvoiceDraft> BuildInvoice(Ctx& ctx, const nlohmann::json& e, const Invoice* existing,
+                                         std::vector<std::string>& errors,
+                                         std::vector<std::string>& warnings) {
+  Organisation& org = ctx.org;
+  InvoiceDraft draft;
+  Invoice& inv = draft.invoice;
+  if (existing != nullptr) inv = *existing;
+  const bool has_payments = existing != nullptr && !existing->amount_paid.IsZero();
+  if (existing != nullptr) {
+    if (existing->status == "PAID" || existing->status == "VOIDED" ||
+        existing->status == "DELETED") {
+      errors.push_back("Invoice not of valid status for modification");
+      return std::nullopt;
+    }
+  }
+  // Type.
+  if (Has(e, "Type")) {
+    std::string type = StringField(e, "Type");
+    if (existing != nullptr && type != existing->type) {
+      errors.push_back("The Type of an existing invoice cannot be changed");
+    } else if (type != "ACCREC" && type != "ACCPAY") {
+      errors.push_back(fmt::format(
+          "Invoice Type {} is not supported by this endpoint; use ACCREC or ACCPAY", type));
+    }
+    inv.type = type;
+  } else if (existing == nullptr) {
+    errors.push_back("Invoice Type must be specified");
+  }
+  // Status.
+  if (Has(e, "Status")) {
+    std::string status = StringField(e, "Status");
+    if (existing == nullptr && status != "DRAFT" && status != "SUBMITTED" && status != "AUTHORISED")
+      errors.push_back("Invoice not of valid status for creation");
+    else if (existing != nullptr && !TransitionAllowed(existing->status, status, has_payments))
+      errors.push_back("Invoice not of valid status for modification");
+    inv.status = status;
+  }
+  if (has_payments && (Has(e, "LineItems") || Has(e, "Contact") || Has(e, "CurrencyCode") ||
+                       Has(e, "LineAmountTypes"))) {
+    errors.push_back(
+        "This document cannot be edited as it has a payment or credit note allocated to it.");
+  }
+  // Contact.
+  if (Has(e, "Contact")) {
+    ResolveContact(ctx, e["Contact"], draft, errors);
+  } else if (existing == nullptr) {
+    errors.push_back("A Contact must be specified for this type of transaction");
+  }
+  // Dates.
+  if (Has(e, "Date")) {
+    auto d = ParseXeroDate(StringField(e, "Date"));
+    if (!d)
+      errors.push_back(fmt::format("The date '{}' is not a valid date", StringField(e, "Date")));
+    inv.date = d.value_or(0);
+  } else if (existing == nullptr) {
+    inv.date = DayOf(ctx.now);
+  }
+  if (Has(e, "DueDate")) {
+    auto d = ParseXeroDate(StringField(e, "DueDate"));
+    if (!d)
+      errors.push_back(fmt::format("The date '{}' is not a valid date", StringField(e, "DueDate")));
+    inv.due_date = d;
+  }
+  if (Has(e, "LineAmountTypes")) inv.line_amount_types = StringField(e, "LineAmountTypes");
+  if (Has(e, "Reference")) inv.reference = StringField(e, "Reference");
+  if (Has(e, "Url")) inv.url = StringField(e, "Url");
+  if (Has(e, "SentToContact")) inv.sent_to_contact = e["SentToContact"].get<bool>();
+  // Currency.
+  if (Has(e, "CurrencyCode")) {
+    inv.currency_code = StringField(e, "CurrencyCode");
+    if (!org.HasCurrency(inv.currency_code))
+      errors.push_back(
+          fmt::format("Organisation is not subscribed to currency {}", inv.currency_code));
+  } else if (existing == nullptr) {
+    inv.currency_code = org.options.base_currency;
+  }
+  bool bad = false;
+  if (auto rate = NumberField(e, "CurrencyRate", bad)) {
+    if (*rate <= Decimal()) errors.push_back("The currency rate must be greater than zero");
+    inv.currency_rate = rate->Round(4);
+  }
+  if (inv.currency_code == org.options.base_currency) inv.currency_rate = Decimal::FromInt(1);
+  // Invoice number (unique for ACCREC; auto-numbered when absent).
+  if (Has(e, "InvoiceNumber")) inv.invoice_number = StringField(e, "InvoiceNumber");
+  if (inv.type == "ACCREC" && !inv.invoice_number.empty()) {
+    for (const auto& other : org.invoices) {
+      if (existing != nullptr && other.invoice_id == existing->invoice_id) continue;
+      if (other.type == "ACCREC" && other.status != "DELETED" &&
+          other.invoice_number == inv.invoice_number) {
+        errors.push_back("Invoice # must be unique.");
+        ++org.duplicate_numbers_attempted;
+        break;
+      }
+    }
+  }
+  // Line items (replace all when given; LineItemID keeps identity).
+  if (Has(e, "LineItems")) {
+    std::vector<LineItem> lines;
+    const int unit_dp = QueryParam(ctx.req, "unitdp").value_or("") == "4" ? 4 : 2;
+    LineContext lc{ctx, inv.type, inv.status, inv.line_amount_types, unit_dp, errors};
+    for (const auto& l : e["LineItems"]) {
+      if (l.is_null()) continue;
+      const LineItem* previous = nullptr;
+      if (existing != nullptr)
+        for (const auto& old : existing->line_items)
+          if (EqualsIgnoreCase(old.line_item_id, StringField(l, "LineItemID"))) previous = &old;
+      if (auto line = BuildLine(lc, l, previous)) lines.push_back(std::move(*line));
+    }
+    inv.line_items = std::move(lines);
+  }
+  if (inv.status != "DRAFT" && inv.status != "DELETED" && inv.line_items.empty())
+    errors.push_back("At least one line item is required for an invoice that is not DRAFT");
+  // Totals.
+  inv.sub_total = inv.total_tax = inv.total_discount = Decimal();
+  for (const auto& l : inv.line_items) {
+    inv.total_tax += l.tax_amount;
+    inv.sub_total +=
+        inv.line_amount_types == "Inclusive" ? l.line_amount - l.tax_amount : l.line_amount;
+    if (l.unit_amount && l.quantity)
+      inv.total_discount += (*l.quantity * *l.unit_amount).Round(2) - l.line_amount;
+  }
+  inv.total = inv.sub_total + inv.total_tax;
+  inv.amount_due = inv.total - inv.amount_paid;
+  if (inv.status == "VOIDED" || inv.status == "DELETED") inv.amount_due = Decimal();
+  for (const char* key : {"SubTotal", "TotalTax", "Total"}) {
+    auto sent = NumberField(e, key, bad);
+    Decimal mine = std::string(key) == "SubTotal" ? inv.sub_total
+                   : std::string(key) == "Total"  ? inv.total
+                                                  : inv.total_tax;
+    if (sent && sent->Round(2) != mine)
+      warnings.push_back(
+          fmt::format("The {} supplied ({}) does not match the calculated {} ({}) and was ignored",
+                      key, sent->Round(2).ToString(2), key, mine.ToString(2)));
+  }
+  if (bad) errors.push_back("An amount is outside the range Xero accepts");
+  if (!errors.empty()) return std::nullopt;
+  return draft;
+}
+
+}  // namespace xero_sim

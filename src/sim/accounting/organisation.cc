@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: MIT
+#include "sim/accounting/organisation.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "sim/accounting/xero_json.h"
+
+namespace xero_sim {
+namespace {
+
+struct CountryTax {
+  std::string output;  // default for revenue accounts
+  std::string input;   // default for expense accounts
+  std::vector<TaxRate> rates;
+};
+
+TaxRate Rate(std::string name, std::string type, int percent, bool revenue, bool expenses) {
+  TaxRate t;
+  t.name = std::move(name);
+  t.tax_type = std::move(type);
+  t.rate = Decimal::FromInt(percent);
+  t.can_apply_to_revenue = revenue;
+  t.can_apply_to_expenses = expenses;
+  return t;
+}
+
+CountryTax TaxFor(const std::string& country) {
+  if (country == "AU") {
+    return {"OUTPUT",
+            "INPUT",
+            {Rate("GST on Income", "OUTPUT", 10, true, false),
+             Rate("GST on Expenses", "INPUT", 10, false, true),
+             Rate("GST Free Income", "EXEMPTOUTPUT", 0, true, false),
+             Rate("GST Free Expenses", "EXEMPTEXPENSES", 0, false, true),
+             Rate("BAS Excluded", "BASEXCLUDED", 0, true, true),
+             Rate("Input Taxed", "INPUTTAXED", 0, true, true)}};
+  }
+  if (country == "GB") {
+    return {"OUTPUT2",
+            "INPUT2",
+            {Rate("20% (VAT on Income)", "OUTPUT2", 20, true, false),
+             Rate("20% (VAT on Expenses)", "INPUT2", 20, false, true),
+             Rate("Zero Rated Income", "ZERORATEDOUTPUT", 0, true, false),
+             Rate("Exempt Income", "EXEMPTOUTPUT", 0, true, false),
+             Rate("No VAT", "NONE", 0, true, true)}};
+  }
+  return {
+      "OUTPUT2",
+      "INPUT2",
+      {Rate("GST on Income", "OUTPUT2", 15, true, false),
+       Rate("GST on Expenses", "INPUT2", 15, false, true), Rate("No GST", "NONE", 0, true, true),
+       Rate("Zero Rated Income", "ZERORATEDOUTPUT", 0, true, false),
+       Rate("Exempt Income", "EXEMPTOUTPUT", 0, true, false),
+       Rate("Exempt Expenses", "EXEMPTINPUT", 0, false, true)}};
+}
+
+std::string CurrencyName(const std::string& code) {
+  static const std::map<std::string, std::string> kNames = {{"NZD", "New Zealand Dollar"},
+                                                            {"AUD", "Australian Dollar"},
+                                                            {"USD", "United States Dollar"},
+                                                            {"GBP", "British Pound"},
+                                                            {"EUR", "Euro"},
+                                                            {"CAD", "Canadian Dollar"},
+                                                            {"JPY", "Japanese Yen"},
+                                                            {"SGD", "Singapore Dollar"},
+                                                            {"ZAR", "South African Rand"}};
+  auto it = kNames.find(code);
+  return it == kNames.end() ? code : it->second;
+}
+
+}  // namespace
+
+std::string Contact::Field(const std::string& key) const {
+  auto it = fields.find(key);
+  return (it != fields.end() && it->is_string()) ? it->get<std::string>() : std::string();
+}
+
+Organisation::Organisation(std::string tenant, OrgOptions opts)
+    : tenant_id(std::move(tenant)), options(std::move(opts)), rng(std::random_device{}()) {}
+
+void Organisation::Seed(std::int64_t now_ms) {
+  created_ms = now_ms;
+  organisation_id = NewGuid(rng);
+  CountryTax tax = TaxFor(options.country);
+  const std::string none = options.country == "AU" ? "BASEXCLUDED" : "NONE";
+  tax_rates = tax.rates;
+  struct Row {
+    const char* code;
+    const char* name;
+    const char* type;
+    const char* cls;
+    int tax;  // 0 none, 1 output, 2 input
+    const char* system;
+    bool payments;
+  };
+  static const Row kChart[] = {
+      {"090", "Business Bank Account", "BANK", "ASSET", 0, "", true},
+      {"091", "Business Savings Account", "BANK", "ASSET", 0, "", true},
+      {"200", "Sales", "REVENUE", "REVENUE", 1, "", false},
+      {"260", "Other Revenue", "REVENUE", "REVENUE", 1, "", false},
+      {"270", "Interest Income", "REVENUE", "REVENUE", 0, "", false},
+      {"310", "Cost of Goods Sold", "DIRECTCOSTS", "EXPENSE", 2, "", false},
+      {"400", "Advertising", "EXPENSE", "EXPENSE", 2, "", false},
+      {"404", "Bank Fees", "EXPENSE", "EXPENSE", 0, "", false},
+      {"429", "General Expenses", "EXPENSE", "EXPENSE", 2, "", false},
+      {"610", "Accounts Receivable", "CURRENT", "ASSET", 0, "DEBTORS", false},
+      {"620", "Prepayments", "CURRENT", "ASSET", 0, "", false},
+      {"800", "Accounts Payable", "CURRLIAB", "LIABILITY", 0, "CREDITORS", false},
+      {"820", "GST", "CURRLIAB", "LIABILITY", 0, "GST", false},
+      {"880", "Owner A Drawings", "EQUITY", "EQUITY", 0, "", false},
+      {"960", "Retained Earnings", "EQUITY", "EQUITY", 0, "RETAINEDEARNINGS", false},
+      {"970", "Owner A Funds Introduced", "EQUITY", "EQUITY", 0, "", true},
+  };
+  accounts.clear();
+  for (const Row& r : kChart) {
+    Account a;
+    a.account_id = NewGuid(rng);
+    a.code = r.code;
+    a.name = r.name;
+    a.type = r.type;
+    a.account_class = r.cls;
+    a.tax_type = r.tax == 1 ? tax.output : r.tax == 2 ? tax.input : none;
+    a.system_account = r.system;
+    a.enable_payments_to_account = r.payments;
+    if (a.type == "BANK")
+      a.bank_account_number = a.code == "090" ? "0102030405060" : "0102030405061";
+    accounts.push_back(std::move(a));
+  }
+  currencies.clear();
+  currencies.push_back({options.base_currency, CurrencyName(options.base_currency)});
+  std::vector<std::string> extra = options.extra_currencies;
+  if (extra.empty()) extra = {"NZD", "AUD", "USD", "GBP"};
+  for (const auto& c : extra) {
+    if (!HasCurrency(c)) currencies.push_back({c, CurrencyName(c)});
+  }
+  items.clear();
+  struct ItemRow {
+    const char* code;
+    const char* name;
+    const char* description;
+    const char* price;
+    const char* account;
+  };
+  static const ItemRow kItems[] = {
+      {"BOOK", "Fish out of Water", "Fish out of Water: Finding Your Brand", "19.95", "200"},
+      {"DevFee", "Development Services", "Development services, per hour", "150.00", "200"},
+      {"Support", "Support Plan", "Monthly support plan", "99.00", "260"},
+  };
+  for (const ItemRow& r : kItems) {
+    Item it;
+    it.item_id = NewGuid(rng);
+    it.code = r.code;
+    it.name = r.name;
+    it.description = r.description;
+    it.sales_unit_price = *Decimal::Parse(r.price);
+    it.sales_account_code = r.account;
+    it.sales_tax_type = tax.output;
+    items.push_back(std::move(it));
+  }
+  contacts.clear();
+  if (options.seed_contacts) {
+    for (const char* name :
+         {"ABC Furniture", "City Agency", "Marine Systems", "Ridgeway University"}) {
+      Contact c;
+      c.contact_id = NewGuid(rng);
+      c.name = name;
+      c.is_customer = true;
+      c.updated_ms = now_ms;
+      contacts.push_back(std::move(c));
+    }
+  }
+}
+
+const Account* Organisation::AccountByCode(const std::string& code) const {
+  for (const auto& a : accounts)
+    if (a.status != "DELETED" && EqualsIgnoreCase(a.code, code)) return &a;
+  return nullptr;
+}
+
+const Account* Organisation::AccountById(const std::string& id) const {
+  for (const auto& a : accounts)
+    if (EqualsIgnoreCase(a.account_id, id)) return &a;
+  return nullptr;
+}
+
+const TaxRate* Organisation::TaxRateByType(const std::string& tax_type) const {
+  for (const auto& t : tax_rates)
+    if (t.status == "ACTIVE" && EqualsIgnoreCase(t.tax_type, tax_type)) return &t;
+  return nullptr;
+}
+
+const Item* Organisation::ItemByCode(const std::string& code) const {
+  for (const auto& i : items)
+    if (EqualsIgnoreCase(i.code, code)) return &i;
+  return nullptr;
+}
+
+bool Organisation::HasCurrency(const std::string& code) const {
+  return std::any_of(currencies.begin(), currencies.end(),
+                     [&](const CurrencyInfo& c) { return c.code == code; });
+}
+
+Contact* Organisation::ContactById(const std::string& id) {
+  for (auto& c : contacts)
+    if (EqualsIgnoreCase(c.contact_id, id)) return &c;
+  return nullptr;
+}
+
+Contact* Organisation::ContactByName(const std::string& name) {
+  for (auto& c : contacts)
+    if (c.status == "ACTIVE" && c.name == name) return &c;
+  return nullptr;
+}
+
+Contact* Organisation::ContactByNumber(const std::string& number) {
+  for (auto& c : contacts)
+    if (c.status == "ACTIVE" && c.Field("ContactNumber") == number) return &c;
+  return nullptr;
+}
+
+Invoice* Organisation::InvoiceById(const std::string& id) {
+  for (auto& i : invoices)
+    if (EqualsIgnoreCase(i.invoice_id, id)) return &i;
+  return nullptr;
+}
+
+Invoice* Organisation::InvoiceByNumber(const std::string& number) {
+  Invoice* fallback = nullptr;
+  for (auto& i : invoices) {
+    if (i.invoice_number != number) continue;
+    if (i.type == "ACCREC" && i.status != "DELETED") return &i;
+    if (fallback == nullptr) fallback = &i;
+  }
+  return fallback;
+}
+
+Payment* Organisation::PaymentById(const std::string& id) {
+  for (auto& p : payments)
+    if (EqualsIgnoreCase(p.payment_id, id)) return &p;
+  return nullptr;
+}
+
+std::string Organisation::NextInvoiceNumber() {
+  for (;;) {
+    std::string n = fmt::format("INV-{:04}", next_invoice_number++);
+    if (InvoiceByNumber(n) == nullptr) return n;
+  }
+}
+
+}  // namespace xero_sim

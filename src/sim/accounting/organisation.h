@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: MIT
+// The accounting data of one simulated Xero organisation (tenant). Plain data
+// plus lookups; the endpoint handlers (accounting_internal.h) hold the rules.
+// Not thread-safe: sim-core serialises every access to one Organisation.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "sim/accounting/accounting.h"
+#include "sim/accounting/decimal.h"
+
+namespace xero_sim {
+
+struct Account {
+  std::string account_id;
+  std::string code;
+  std::string name;
+  std::string type;           // BANK, REVENUE, CURRLIAB, ... (Xero AccountType)
+  std::string account_class;  // ASSET, REVENUE, ...
+  std::string tax_type;
+  std::string system_account;  // DEBTORS, CREDITORS, GST or ""
+  std::string bank_account_number;
+  bool enable_payments_to_account = false;
+  std::string status = "ACTIVE";
+};
+
+struct TaxRate {
+  std::string name;
+  std::string tax_type;
+  Decimal rate;  // percent, e.g. 15
+  bool can_apply_to_revenue = true;
+  bool can_apply_to_expenses = true;
+  std::string status = "ACTIVE";
+};
+
+struct CurrencyInfo {
+  std::string code;
+  std::string description;
+};
+
+struct Item {
+  std::string item_id;
+  std::string code;
+  std::string name;
+  std::string description;
+  Decimal sales_unit_price;
+  std::string sales_account_code;
+  std::string sales_tax_type;
+};
+
+struct Contact {
+  std::string contact_id;
+  std::string name;
+  std::string status = "ACTIVE";
+  bool is_customer = false;
+  bool is_supplier = false;
+  std::int64_t updated_ms = 0;
+  // Other accepted fields as sent (FirstName, EmailAddress, Addresses, ...),
+  // already checked against the Contact schema.
+  nlohmann::json fields = nlohmann::json::object();
+  std::string Field(const std::string& key) const;  // string field or ""
+};
+
+struct LineItem {
+  std::string line_item_id;
+  std::string description;
+  std::optional<Decimal> quantity;
+  std::optional<Decimal> unit_amount;
+  std::string item_code;
+  std::string account_code;
+  std::string tax_type;
+  Decimal tax_amount;
+  Decimal line_amount;
+  std::optional<Decimal> discount_rate;
+  std::optional<Decimal> discount_amount;
+  nlohmann::json tracking = nlohmann::json::array();
+};
+
+struct Invoice {
+  std::string invoice_id;
+  std::string type;  // ACCREC, ACCPAY
+  std::string contact_id;
+  std::int64_t date = 0;  // days since 1970-01-01
+  std::optional<std::int64_t> due_date;
+  std::string line_amount_types = "Exclusive";
+  std::string invoice_number;
+  std::string reference;
+  std::string url;
+  std::string currency_code;
+  Decimal currency_rate = Decimal::FromInt(1);
+  std::string status = "DRAFT";
+  bool sent_to_contact = false;
+  std::vector<LineItem> line_items;
+  Decimal sub_total, total_tax, total, total_discount, amount_paid, amount_due;
+  std::optional<std::int64_t> fully_paid_on;
+  std::int64_t updated_ms = 0;
+  std::vector<std::string> payment_ids;
+};
+
+struct Payment {
+  std::string payment_id;
+  std::string invoice_id;
+  std::string account_id;
+  std::int64_t date = 0;
+  Decimal amount;
+  Decimal currency_rate = Decimal::FromInt(1);
+  std::string reference;
+  bool is_reconciled = false;
+  std::string status = "AUTHORISED";
+  std::string payment_type;  // ACCRECPAYMENT, ACCPAYPAYMENT
+  std::int64_t updated_ms = 0;
+};
+
+class Organisation {
+ public:
+  Organisation(std::string tenant_id, OrgOptions options);
+
+  std::string tenant_id;
+  std::string organisation_id;
+  OrgOptions options;
+  std::int64_t created_ms = 0;
+  std::vector<Account> accounts;
+  std::vector<TaxRate> tax_rates;
+  std::vector<CurrencyInfo> currencies;
+  std::vector<Item> items;
+  std::vector<Contact> contacts;  // in creation order
+  std::vector<Invoice> invoices;  // in creation order
+  std::vector<Payment> payments;  // in creation order
+  long next_invoice_number = 1;
+  long duplicate_numbers_attempted = 0;
+  std::mt19937_64 rng;
+
+  // Seeds the demo chart of accounts, tax rates, currencies, items, contacts.
+  void Seed(std::int64_t now_ms);
+
+  // Lookups (nullptr when absent). Codes and IDs compare case-insensitively
+  // like Xero; contact names compare exactly.
+  const Account* AccountByCode(const std::string& code) const;
+  const Account* AccountById(const std::string& id) const;
+  const TaxRate* TaxRateByType(const std::string& tax_type) const;
+  const Item* ItemByCode(const std::string& code) const;
+  bool HasCurrency(const std::string& code) const;
+  Contact* ContactById(const std::string& id);
+  Contact* ContactByName(const std::string& name);
+  Contact* ContactByNumber(const std::string& number);
+  Invoice* InvoiceById(const std::string& id);
+  Invoice* InvoiceByNumber(const std::string& number);  // non-deleted ACCREC first
+  Payment* PaymentById(const std::string& id);
+  // "INV-0007": the next unused ACCREC number.
+  std::string NextInvoiceNumber();
+};
+
+}  // namespace xero_sim

@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: MIT
+// ToJson / OrganisationFromJson: the simulator's own state format (version 1).
+// Money is stored as decimal strings, dates as day numbers, times as millis.
+#include <exception>
+
+#include "sim/accounting/accounting_internal.h"
+
+namespace xero_sim {
+namespace {
+
+constexpr int kStateVersion = 1;
+using json = nlohmann::json;
+
+std::string D(Decimal d) { return d.ToString(4); }
+Decimal ToD(const json& j) {
+  auto d = Decimal::Parse(j.get<std::string>());
+  if (!d) throw std::invalid_argument("bad decimal");
+  return *d;
+}
+json OptD(const std::optional<Decimal>& d) { return d ? json(D(*d)) : json(nullptr); }
+std::optional<Decimal> ToOptD(const json& j) {
+  if (j.is_null()) return std::nullopt;
+  return ToD(j);
+}
+
+json LineToJson(const LineItem& l) {
+  return {{"id", l.line_item_id},
+          {"description", l.description},
+          {"quantity", OptD(l.quantity)},
+          {"unit_amount", OptD(l.unit_amount)},
+          {"item_code", l.item_code},
+          {"account_code", l.account_code},
+          {"tax_type", l.tax_type},
+          {"tax_amount", D(l.tax_amount)},
+          {"line_amount", D(l.line_amount)},
+          {"discount_rate", OptD(l.discount_rate)},
+          {"discount_amount", OptD(l.discount_amount)},
+          {"tracking", l.tracking}};
+}
+
+LineItem LineFromJson(const json& j) {
+  LineItem l;
+  l.line_item_id = j.at("id");
+  l.description = j.at("description");
+  l.quantity = ToOptD(j.at("quantity"));
+  l.unit_amount = ToOptD(j.at("unit_amount"));
+  l.item_code = j.at("item_code");
+  l.account_code = j.at("account_code");
+  l.tax_type = j.at("tax_type");
+  l.tax_amount = ToD(j.at("tax_amount"));
+  l.line_amount = ToD(j.at("line_amount"));
+  l.discount_rate = ToOptD(j.at("discount_rate"));
+  l.discount_amount = ToOptD(j.at("discount_amount"));
+  l.tracking = j.at("tracking");
+  return l;
+}
+
+json InvoiceToJson(const Invoice& i) {
+  json lines = json::array();
+  for (const auto& l : i.line_items) lines.push_back(LineToJson(l));
+  return {{"id", i.invoice_id},
+          {"type", i.type},
+          {"contact_id", i.contact_id},
+          {"date", i.date},
+          {"due_date", i.due_date ? json(*i.due_date) : json(nullptr)},
+          {"line_amount_types", i.line_amount_types},
+          {"number", i.invoice_number},
+          {"reference", i.reference},
+          {"url", i.url},
+          {"currency_code", i.currency_code},
+          {"currency_rate", D(i.currency_rate)},
+          {"status", i.status},
+          {"sent_to_contact", i.sent_to_contact},
+          {"line_items", std::move(lines)},
+          {"sub_total", D(i.sub_total)},
+          {"total_tax", D(i.total_tax)},
+          {"total", D(i.total)},
+          {"total_discount", D(i.total_discount)},
+          {"amount_paid", D(i.amount_paid)},
+          {"amount_due", D(i.amount_due)},
+          {"fully_paid_on", i.fully_paid_on ? json(*i.fully_paid_on) : json(nullptr)},
+          {"updated_ms", i.updated_ms},
+          {"payment_ids", i.payment_ids}};
+}
+
+Invoice InvoiceFromJson(const json& j) {
+  Invoice i;
+  i.invoice_id = j.at("id");
+  i.type = j.at("type");
+  i.contact_id = j.at("contact_id");
+  i.date = j.at("date");
+  if (!j.at("due_date").is_null()) i.due_date = j.at("due_date").get<std::int64_t>();
+  i.line_amount_types = j.at("line_amount_types");
+  i.invoice_number = j.at("number");
+  i.reference = j.at("reference");
+  i.url = j.at("url");
+  i.currency_code = j.at("currency_code");
+  i.currency_rate = ToD(j.at("currency_rate"));
+  i.status = j.at("status");
+  i.sent_to_contact = j.at("sent_to_contact");
+  for (const auto& l : j.at("line_items")) i.line_items.push_back(LineFromJson(l));
+  i.sub_total = ToD(j.at("sub_total"));
+  i.total_tax = ToD(j.at("total_tax"));
+  i.total = ToD(j.at("total"));
+  i.total_discount = ToD(j.at("total_discount"));
+  i.amount_paid = ToD(j.at("amount_paid"));
+  i.amount_due = ToD(j.at("amount_due"));
+  if (!j.at("fully_paid_on").is_null()) i.fully_paid_on = j.at("fully_paid_on").get<std::int64_t>();
+  i.updated_ms = j.at("updated_ms");
+  i.payment_ids = j.at("payment_ids").get<std::vector<std::string>>();
+  return i;
+}
+
+}  // namespace
+
+json ToJson(const Organisation& org) {
+  json j;
+  j["version"] = kStateVersion;
+  j["tenant_id"] = org.tenant_id;
+  j["organisation_id"] = org.organisation_id;
+  j["created_ms"] = org.created_ms;
+  j["options"] = {{"name", org.options.name},
+                  {"base_currency", org.options.base_currency},
+                  {"country", org.options.country},
+                  {"extra_currencies", org.options.extra_currencies},
+                  {"seed_contacts", org.options.seed_contacts}};
+  json& a = j["accounts"] = json::array();
+  for (const auto& x : org.accounts)
+    a.push_back({{"id", x.account_id},
+                 {"code", x.code},
+                 {"name", x.name},
+                 {"type", x.type},
+                 {"class", x.account_class},
+                 {"tax_type", x.tax_type},
+                 {"system", x.system_account},
+                 {"bank_account_number", x.bank_account_number},
+                 {"payments", x.enable_payments_to_account},
+                 {"status", x.status}});
+  json& t = j["tax_rates"] = json::array();
+  for (const auto& x : org.tax_rates)
+    t.push_back({{"name", x.name},
+                 {"tax_type", x.tax_type},
+                 {"rate", D(x.rate)},
+                 {"revenue", x.can_apply_to_revenue},
+                 {"expenses", x.can_apply_to_expenses},
+                 {"status", x.status}});
+  json& cur = j["currencies"] = json::array();
+  for (const auto& x : org.currencies)
+    cur.push_back({{"code", x.code}, {"description", x.description}});
+  json& it = j["items"] = json::array();
+  for (const auto& x : org.items)
+    it.push_back({{"id", x.item_id},
+                  {"code", x.code},
+                  {"name", x.name},
+                  {"description", x.description},
+                  {"price", D(x.sales_unit_price)},
+                  {"account", x.sales_account_code},
+                  {"tax_type", x.sales_tax_type}});
+  json& c = j["contacts"] = json::array();
+  for (const auto& x : org.contacts)
+    c.push_back({{"id", x.contact_id},
+                 {"name", x.name},
+                 {"status", x.status},
+                 {"customer", x.is_customer},
+                 {"supplier", x.is_supplier},
+                 {"updated_ms", x.updated_ms},
+                 {"fields", x.fields}});
+  json& inv = j["invoices"] = json::array();
+  for (const auto& x : org.invoices) inv.push_back(InvoiceToJson(x));
+  json& p = j["payments"] = json::array();
+  for (const auto& x : org.payments)
+    p.push_back({{"id", x.payment_id},
+                 {"invoice_id", x.invoice_id},
+                 {"account_id", x.account_id},
+                 {"date", x.date},
+                 {"amount", D(x.amount)},
+                 {"currency_rate", D(x.currency_rate)},
+                 {"reference", x.reference},
+                 {"reconciled", x.is_reconciled},
+                 {"status", x.status},
+                 {"type", x.payment_type},
+                 {"updated_ms", x.updated_ms}});
+  j["next_invoice_number"] = org.next_invoice_number;
+  j["duplicate_numbers_attempted"] = org.duplicate_numbers_attempted;
+  return j;
+}
+
+std::unique_ptr<Organisation> OrganisationFromJson(const json& j) {
+  try {
+    if (!j.is_object() || j.at("version") != kStateVersion) return nullptr;
+    OrgOptions o;
+    const json& jo = j.at("options");
+    o.name = jo.at("name");
+    o.base_currency = jo.at("base_currency");
+    o.country = jo.at("country");
+    o.extra_currencies = jo.at("extra_currencies").get<std::vector<std::string>>();
+    o.seed_contacts = jo.at("seed_contacts");
+    auto org = std::make_unique<Organisation>(j.at("tenant_id").get<std::string>(), o);
+    org->organisation_id = j.at("organisation_id");
+    org->created_ms = j.at("created_ms");
+    for (const auto& x : j.at("accounts")) {
+      Account a;
+      a.account_id = x.at("id");
+      a.code = x.at("code");
+      a.name = x.at("name");
+      a.type = x.at("type");
+      a.account_class = x.at("class");
+      a.tax_type = x.at("tax_type");
+      a.system_account = x.at("system");
+      a.bank_account_number = x.at("bank_account_number");
+      a.enable_payments_to_account = x.at("payments");
+      a.status = x.at("status");
+      org->accounts.push_back(std::move(a));
+    }
+    for (const auto& x : j.at("tax_rates")) {
+      TaxRate t;
+      t.name = x.at("name");
+      t.tax_type = x.at("tax_type");
+      t.rate = ToD(x.at("rate"));
+      t.can_apply_to_revenue = x.at("revenue");
+      t.can_apply_to_expenses = x.at("expenses");
+      t.status = x.at("status");
+      org->tax_rates.push_back(std::move(t));
+    }
+    for (const auto& x : j.at("currencies"))
+      org->currencies.push_back({x.at("code"), x.at("description")});
+    for (const auto& x : j.at("items")) {
+      Item i;
+      i.item_id = x.at("id");
+      i.code = x.at("code");
+      i.name = x.at("name");
+      i.description = x.at("description");
+      i.sales_unit_price = ToD(x.at("price"));
+      i.sales_account_code = x.at("account");
+      i.sales_tax_type = x.at("tax_type");
+      org->items.push_back(std::move(i));
+    }
+    for (const auto& x : j.at("contacts")) {
+      Contact c;
+      c.contact_id = x.at("id");
+      c.name = x.at("name");
+      c.status = x.at("status");
+      c.is_customer = x.at("customer");
+      c.is_supplier = x.at("supplier");
+      c.updated_ms = x.at("updated_ms");
+      c.fields = x.at("fields");
+      if (!c.fields.is_object()) return nullptr;
+      org->contacts.push_back(std::move(c));
+    }
+    for (const auto& x : j.at("invoices")) org->invoices.push_back(InvoiceFromJson(x));
+    for (const auto& x : j.at("payments")) {
+      Payment p;
+      p.payment_id = x.at("id");
+      p.invoice_id = x.at("invoice_id");
+      p.account_id = x.at("account_id");
+      p.date = x.at("date");
+      p.amount = ToD(x.at("amount"));
+      p.currency_rate = ToD(x.at("currency_rate"));
+      p.reference = x.at("reference");
+      p.is_reconciled = x.at("reconciled");
+      p.status = x.at("status");
+      p.payment_type = x.at("type");
+      p.updated_ms = x.at("updated_ms");
+      org->payments.push_back(std::move(p));
+    }
+    org->next_invoice_number = j.at("next_invoice_number");
+    org->duplicate_numbers_attempted = j.at("duplicate_numbers_attempted");
+    return org;
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+}
+
+}  // namespace xero_sim
