@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: MIT
+//
+// Asynchronous HTTP client used by the Xero client (token endpoint, /connections,
+// the Accounting API). The interface is abstract so higher layers can be tested
+// with a fake; MakeCurlHttpClient() returns the real one, which drives libcurl's
+// multi interface from a boost::asio::io_context (no thread per request).
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "xerod/clock.h"
+#include "xerod/config.h"
+#include "xerod/status.h"
+
+namespace xerod {
+
+enum class HttpMethod { kGet, kPost, kPut, kPatch, kDelete, kHead };
+const char* ToString(HttpMethod m);
+
+// An ordered list of header fields with case-insensitive lookup. Repeated names
+// are kept in order (Get returns the first).
+class HttpHeaders {
+ public:
+  struct Field {
+    std::string name;
+    std::string value;
+  };
+  void Add(std::string name, std::string value);
+  // First value of `name` (case-insensitive), or nullopt.
+  std::optional<std::string_view> Get(std::string_view name) const;
+  bool Has(std::string_view name) const { return Get(name).has_value(); }
+  const std::vector<Field>& fields() const { return fields_; }
+  std::size_t size() const { return fields_.size(); }
+  void Clear() { fields_.clear(); }
+
+ private:
+  std::vector<Field> fields_;
+};
+
+// Case-insensitive ASCII comparison of header names.
+bool HeaderNameEquals(std::string_view a, std::string_view b);
+
+struct HttpRequestHeader {
+  std::string name;
+  std::string value;
+  // When true the value never reaches a log line or error message. Authorization
+  // (and Cookie, Proxy-Authorization) are always treated as sensitive.
+  bool sensitive = false;
+};
+
+struct HttpRequest {
+  HttpMethod method = HttpMethod::kGet;
+  std::string url;  // http:// or https:// only
+  std::vector<HttpRequestHeader> headers;
+  std::string body;  // sent for POST/PUT/PATCH/DELETE when non-empty (POST/PUT/PATCH always)
+  // Per-request overrides of the client's defaults.
+  std::optional<Duration> connect_timeout;
+  std::optional<Duration> total_timeout;
+
+  HttpRequest& Header(std::string name, std::string value, bool sensitive = false) {
+    headers.push_back({std::move(name), std::move(value), sensitive});
+    return *this;
+  }
+};
+
+// Why a transfer produced no HTTP response. kNone means `status` is valid.
+enum class HttpError {
+  kNone,
+  kConnectFailed,   // refused, unreachable, DNS, TLS handshake failure: the request was NOT sent
+  kConnectTimeout,  // no connection (incl. TLS handshake) within the connect timeout: NOT sent
+  kTimeout,         // connected, but no complete response within the total timeout: maybe sent
+  kTlsVerify,       // the server's certificate did not verify: NOT sent
+  kAborted,         // the client was shut down or destroyed before the transfer ended: maybe sent
+  kOther,           // anything else (connection lost mid-response, protocol error): maybe sent
+};
+const char* ToString(HttpError e);
+
+// True when the server may have received (and acted on) the request, i.e. a
+// retry of a non-idempotent call must first check whether it took effect.
+bool MaybeSent(HttpError e);
+
+struct HttpResponse {
+  HttpError error = HttpError::kNone;
+  std::string error_message;  // human-readable; never contains header values or bodies
+  int status = 0;             // HTTP status; 0 when error != kNone
+  HttpHeaders headers;        // of the final response
+  std::string body;           // decoded (gzip/deflate already undone)
+  Duration total_time{0};     // from start of the transfer to its end
+
+  bool ok() const { return error == HttpError::kNone; }
+};
+
+struct HttpClientOptions {
+  Duration connect_timeout = std::chrono::seconds(10);
+  Duration request_timeout = std::chrono::seconds(60);  // total, per request
+  std::string ca_file;              // extra trusted CA(s), PEM; added to the system store
+  long max_host_connections = 8;    // CURLMOPT_MAX_HOST_CONNECTIONS (0 = unlimited)
+  long max_total_connections = 64;  // CURLMOPT_MAX_TOTAL_CONNECTIONS (0 = unlimited)
+  std::string user_agent;           // empty: "xerod/<version>"
+
+  static HttpClientOptions FromConfig(const XeroConfig& xero);
+};
+
+using HttpCallback = std::function<void(HttpResponse)>;
+
+// Thread-safety: an HttpClient belongs to one io_context; call all methods on
+// the thread running it. Callbacks run on that thread, never inside Send(),
+// Shutdown() or the destructor (they are posted to the io_context).
+class HttpClient {
+ public:
+  virtual ~HttpClient() = default;
+
+  // Starts the transfer; `done` is called exactly once with the response or a
+  // transport error, as long as the io_context keeps running. Pending transfers
+  // complete with HttpError::kAborted on Shutdown() or destruction.
+  virtual void Send(HttpRequest request, HttpCallback done) = 0;
+
+  // Aborts every transfer in flight (each completes with kAborted) and refuses
+  // new ones (they complete with kAborted too). Idempotent.
+  virtual void Shutdown() = 0;
+
+  // Transfers started and not yet completed.
+  virtual std::size_t InFlight() const = 0;
+};
+
+// The libcurl-based client. Fails with kInvalidArgument when options.ca_file is
+// set but cannot be read as PEM certificates. `io` must outlive the client; the
+// client may be destroyed while `io` is running or stopped.
+Result<std::unique_ptr<HttpClient>> MakeCurlHttpClient(boost::asio::io_context& io,
+                                                       HttpClientOptions options);
+
+}  // namespace xerod
