@@ -2,7 +2,9 @@
 //
 // xerod's configuration: plain structs with defaults, one comment per field.
 // LoadConfig() (src/config/) fills them from YAML; see etc/xerod/xerod.yaml
-// for the documented example and README.md for the reference.
+// for the documented example and docs/config.md for the reference (types,
+// defaults, ranges). Config holds no secret values, only references to them
+// (see xerod/secret.h). Plain values: copy freely, no thread-safety concerns.
 #pragma once
 
 #include <chrono>
@@ -22,8 +24,8 @@ enum class SmtpTls { kStartTls, kImplicit, kNone };
 enum class InvoiceStatus { kAuthorised, kSubmitted };
 
 struct DbusConfig {
-  BusKind bus = BusKind::kSystem;          // system in production, session for tests/demo
-  std::string admin_group = "xerod-admin"; // members may call mutating methods (root always may)
+  BusKind bus = BusKind::kSystem;           // system in production, session for tests/demo
+  std::string admin_group = "xerod-admin";  // members may call mutating methods (root always may)
 };
 
 struct LogConfig {
@@ -38,16 +40,15 @@ struct XeroLimits {
 };
 
 struct XeroConfig {
-  std::string client_id;                  // empty: only custom connections / imports are possible
-  std::string client_secret_file;         // path, or credential name under $CREDENTIALS_DIRECTORY
+  std::string client_id;           // empty: only custom connections / imports are possible
+  std::string client_secret_file;  // path, or credential name under $CREDENTIALS_DIRECTORY
   std::string redirect_uri = "http://127.0.0.1:8765/callback";
-  std::vector<std::string> scopes = {"offline_access", "accounting.invoices",
-                                     "accounting.payments", "accounting.contacts",
-                                     "accounting.settings.read"};
+  std::vector<std::string> scopes = {"offline_access", "accounting.invoices", "accounting.payments",
+                                     "accounting.contacts", "accounting.settings.read"};
   std::string authorize_url = "https://login.xero.com/identity/connect/authorize";
   std::string identity_url = "https://identity.xero.com";  // token + revocation
   std::string api_url = "https://api.xero.com";            // /connections and /api.xro/2.0
-  std::string ca_file;                    // extra CA bundle; TLS verification is never off
+  std::string ca_file;  // extra CA bundle; TLS verification is never off
   Duration connect_timeout = std::chrono::seconds(10);
   Duration request_timeout = std::chrono::seconds(60);
   XeroLimits limits;
@@ -67,33 +68,33 @@ struct MonitorConfig {
 };
 
 struct SmtpConfig {
-  bool enabled = false;        // false when the `smtp` section is absent
-  std::string url;             // smtp://host:port or smtps://host:port
-  SmtpTls tls = SmtpTls::kStartTls;
+  bool enabled = false;  // true when the `smtp` section is present, unless `enabled: false`
+  std::string url;       // smtp://host:port or smtps://host:port
+  SmtpTls tls = SmtpTls::kStartTls;  // default follows the scheme: smtps:// -> implicit
   std::string username;
-  std::string password_file;   // path, or credential name under $CREDENTIALS_DIRECTORY
-  std::string from;            // "Name <addr@example.com>" or "addr@example.com"
+  std::string password_file;  // path, or credential name under $CREDENTIALS_DIRECTORY
+  std::string from;           // "Name <addr@example.com>" or "addr@example.com"
   Duration timeout = std::chrono::seconds(30);
 };
 
 struct NotifyConfig {
-  std::vector<std::string> admins;                  // always told
+  std::vector<std::string> admins;                    // always told
   Duration repeat_interval = std::chrono::hours(24);  // same alert again at most this often
   Duration digest_window = std::chrono::minutes(10);  // alerts gathered into one mail
 };
 
 // Per-connection settings, keyed by connection name under `connections:`.
 struct ConnectionSettings {
-  std::vector<std::string> notify;        // extra recipients for this connection's alerts
-  std::string revenue_account;            // fallback sales account code
-  std::string payment_account;            // account code payments are made to
+  std::vector<std::string> notify;  // extra recipients for this connection's alerts
+  std::string revenue_account;      // fallback sales account code
+  std::string payment_account;      // account code payments are made to
   InvoiceStatus invoice_status = InvoiceStatus::kAuthorised;  // status of "sent" invoices
   bool copy_payments = true;
   std::map<std::string, std::string> tax_map;  // platform tax name -> Xero TaxType
 };
 
 struct Config {
-  std::string source;                     // file it was read from ("" for defaults)
+  std::string source;  // file it was read from ("" for defaults)
   std::string database = "/var/lib/xerod/xerod.db";
   DbusConfig dbus;
   LogConfig log;
@@ -120,12 +121,21 @@ struct ConfigError {
 
 using ConfigErrors = std::vector<ConfigError>;
 
-// Reads and validates a config file. Either a complete Config or every problem found
-// (never just the first). Never throws.
+// Reads and validates a config file. Either a complete Config (source = path) or
+// every problem found (never just the first), sorted by position in the file.
+// An empty file gives all defaults; a missing or unreadable file is one error
+// with line 0. Secret references (xero.client_secret_file, smtp.password_file)
+// are checked with LoadSecret() (exists, mode, not empty) but their values are
+// not kept. Never throws. Thread-safe (reads $CREDENTIALS_DIRECTORY).
 std::expected<Config, ConfigErrors> LoadConfig(const std::string& path);
 
-// Same, from text already in memory; `name` is used as PATH in errors.
+// Same, from text already in memory; `name` is used as PATH in errors and as
+// Config::source.
 std::expected<Config, ConfigErrors> ParseConfig(const std::string& text, const std::string& name);
+
+// Every error's ToString(), each on its own line (newline-terminated), for
+// `xerod --check-config` and startup failures.
+std::string FormatConfigErrors(const ConfigErrors& errors);
 
 // Names for enum values as they appear in YAML ("session", "info", "starttls", ...).
 const char* ToString(BusKind v);

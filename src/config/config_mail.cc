@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: MIT
+// The `smtp:` and `notify:` sections.
+#include <array>
+
+#include "config/config_tree.h"
+#include "config/validators.h"
+
+namespace xerod::config {
+namespace {
+
+using std::chrono::days;
+using std::chrono::milliseconds;
+using std::chrono::minutes;
+using std::chrono::seconds;
+using Node = YAML::Node;
+
+constexpr std::array<EnumName<SmtpTls>, 3> kTlsNames = {{
+    {"starttls", SmtpTls::kStartTls},
+    {"implicit", SmtpTls::kImplicit},
+    {"none", SmtpTls::kNone},
+}};
+
+}  // namespace
+
+void ReadSmtp(Reader& r, const Node& key, const Node& node, const std::string& path,
+              SmtpConfig& smtp) {
+  // The section being present turns mail on, unless it says `enabled: false`.
+  smtp.enabled = true;
+  std::optional<SmtpTls> tls;
+  std::optional<bool> smtps;     // the URL's scheme, once a valid URL was read
+  std::optional<Node> tls_node;  // where `tls` was given, for errors
+  r.Map(node, path,
+        {{"enabled",
+          [&](const Node&, const Node& v, const std::string& p) {
+            if (auto b = r.Bool(v, p)) smtp.enabled = *b;
+          }},
+         {"url",
+          [&](const Node&, const Node& v, const std::string& p) {
+            auto s = r.String(v, p);
+            if (!s) return;
+            auto url = ParseUrl(*s);
+            if (!url) {
+              r.Error(v, p, "URL " + url.error().message() + " (got " + Reader::Describe(v) + ")");
+              return;
+            }
+            if (url->scheme != "smtp" && url->scheme != "smtps") {
+              r.Error(v, p, "scheme must be smtp:// or smtps:// (got " + Reader::Describe(v) + ")");
+              return;
+            }
+            if (!url->rest.empty() && url->rest != "/") {
+              r.Error(
+                  v, p,
+                  "must be smtp[s]://host[:port] without a path (got " + Reader::Describe(v) + ")");
+              return;
+            }
+            smtps = url->scheme == "smtps";
+            smtp.url = *s;
+          }},
+         {"tls",
+          [&](const Node&, const Node& v, const std::string& p) {
+            tls = r.Enum<SmtpTls>(v, p, kTlsNames);
+            tls_node = v;
+          }},
+         {"username",
+          [&](const Node&, const Node& v, const std::string& p) {
+            if (auto s = r.String(v, p)) smtp.username = *s;
+          }},
+         {"password_file",
+          [&](const Node&, const Node& v, const std::string& p) {
+            auto s = r.String(v, p);
+            if (!s) return;
+            if (!s->empty()) CheckSecretRef(r, v, p, *s);
+            smtp.password_file = *s;
+          }},
+         {"from",
+          [&](const Node&, const Node& v, const std::string& p) {
+            auto s = r.String(v, p);
+            if (!s) return;
+            if (!IsMailbox(*s)) {
+              r.Error(v, p,
+                      "expected an address like xerod@example.com or \"xerod <xerod@example.com>\" "
+                      "(got " +
+                          Reader::Describe(v) + ")");
+              return;
+            }
+            smtp.from = *s;
+          }},
+         {"timeout", [&](const Node&, const Node& v, const std::string& p) {
+            if (auto d = r.Dur(v, p, milliseconds(100), minutes(10))) smtp.timeout = *d;
+          }}});
+
+  // TLS mode follows the scheme unless given; a contradiction is an error at `tls`.
+  if (smtps && tls && tls_node) {
+    if (*smtps && *tls != SmtpTls::kImplicit) {
+      r.Error(*tls_node, path + ".tls",
+              "an smtps:// url needs tls: implicit (got " + Reader::Describe(*tls_node) + ")");
+    } else if (!*smtps && *tls == SmtpTls::kImplicit) {
+      r.Error(*tls_node, path + ".tls",
+              "tls: implicit needs an smtps:// url (got " + Reader::Describe(*tls_node) + ")");
+    }
+  }
+  if (tls) {
+    smtp.tls = *tls;
+  } else if (smtps) {
+    smtp.tls = *smtps ? SmtpTls::kImplicit : SmtpTls::kStartTls;
+  }
+  auto username_pos = r.ValuePosition(path + ".username");
+  auto password_pos = r.ValuePosition(path + ".password_file");
+  if (!smtp.username.empty() && smtp.password_file.empty() && username_pos) {
+    r.ErrorAt(username_pos->first, username_pos->second, path + ".username",
+              "needs smtp.password_file as well (got a user name without a password)");
+  }
+  if (smtp.username.empty() && !smtp.password_file.empty() && password_pos) {
+    r.ErrorAt(password_pos->first, password_pos->second, path + ".password_file",
+              "needs smtp.username as well (got a password without a user name)");
+  }
+  if (smtp.enabled) {
+    YAML::Mark m = key.Mark();
+    for (const char* required : {"url", "from"}) {
+      if (r.ValuePosition(path + "." + required)) continue;
+      r.ErrorAt(m.line + 1, m.column + 1, path + "." + required,
+                "is required when smtp is enabled (got nothing; add it or set smtp.enabled: "
+                "false)");
+    }
+  }
+}
+
+void ReadNotify(Reader& r, const Node& node, const std::string& path, NotifyConfig& notify) {
+  r.Map(node, path,
+        {{"admins", [&](const Node&, const Node& v,
+                        const std::string& p) { notify.admins = ReadEmailList(r, v, p); }},
+         {"repeat_interval",
+          [&](const Node&, const Node& v, const std::string& p) {
+            if (auto d = r.Dur(v, p, seconds(1), days(365))) notify.repeat_interval = *d;
+          }},
+         {"digest_window", [&](const Node&, const Node& v, const std::string& p) {
+            if (auto d = r.Dur(v, p, milliseconds(0), days(1))) notify.digest_window = *d;
+          }}});
+}
+
+}  // namespace xerod::config
