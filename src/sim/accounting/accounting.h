@@ -32,6 +32,17 @@ struct OrgOptions {
 
 class Organisation;  // all accounting data of one tenant
 
+}  // namespace xero_sim
+
+// Lets std::unique_ptr<Organisation> be destroyed where Organisation is
+// incomplete (sim-core only sees this header); defined in organisation.cc.
+template <>
+struct std::default_delete<xero_sim::Organisation> {
+  void operator()(xero_sim::Organisation* org) const noexcept;
+};
+
+namespace xero_sim {
+
 // A new organisation seeded with the demo data for `options`.
 std::unique_ptr<Organisation> NewOrganisation(const std::string& tenant_id,
                                               const OrgOptions& options);

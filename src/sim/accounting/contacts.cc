@@ -146,7 +146,7 @@ Contact* UpsertContact(Ctx& ctx, const nlohmann::json& e, Contact* target,
           *name));
   }
   if (auto it = e.find("DefaultCurrency");
-      it != e.end() && it->is_string() && !org.HasCurrency(*it))
+      it != e.end() && it->is_string() && !it->get<std::string>().empty() && !org.HasCurrency(*it))
     errors.push_back(
         fmt::format("Organisation is not subscribed to currency {}", it->get<std::string>()));
   if (!errors.empty()) return nullptr;

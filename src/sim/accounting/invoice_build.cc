@@ -281,7 +281,7 @@ std::optional<InvoiceDraft> BuildInvoice(Ctx& ctx, const nlohmann::json& e, cons
   if (Has(e, "Url")) inv.url = StringField(e, "Url");
   if (Has(e, "SentToContact")) inv.sent_to_contact = e["SentToContact"].get<bool>();
   // Currency.
-  if (Has(e, "CurrencyCode")) {
+  if (!StringField(e, "CurrencyCode").empty()) {
     inv.currency_code = StringField(e, "CurrencyCode");
     if (!org.HasCurrency(inv.currency_code))
       errors.push_back(
@@ -323,7 +323,7 @@ std::optional<InvoiceDraft> BuildInvoice(Ctx& ctx, const nlohmann::json& e, cons
     }
     inv.line_items = std::move(lines);
   }
-  if (inv.status != "DRAFT" && inv.status != "DELETED" && inv.line_items.empty())
+  if (errors.empty() && inv.status != "DRAFT" && inv.status != "DELETED" && inv.line_items.empty())
     errors.push_back("At least one line item is required for an invoice that is not DRAFT");
   // Totals.
   inv.sub_total = inv.total_tax = inv.total_discount = Decimal();

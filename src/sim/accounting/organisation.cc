@@ -251,3 +251,8 @@ std::string Organisation::NextInvoiceNumber() {
 }
 
 }  // namespace xero_sim
+
+void std::default_delete<xero_sim::Organisation>::operator()(
+    xero_sim::Organisation* org) const noexcept {
+  delete org;
+}
