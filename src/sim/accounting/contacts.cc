@@ -123,9 +123,7 @@ nlohmann::json ContactJson(const Contact& c) {
 }
 
 const Contact* FindContact(const Organisation& org, const std::string& id) {
-  for (const auto& c : org.contacts)
-    if (EqualsIgnoreCase(c.contact_id, id)) return &c;
-  return nullptr;
+  return org.ContactById(id);
 }
 
 Contact* UpsertContact(Ctx& ctx, const nlohmann::json& e, Contact* target,
@@ -153,10 +151,13 @@ Contact* UpsertContact(Ctx& ctx, const nlohmann::json& e, Contact* target,
   if (target == nullptr) {
     Contact c;
     c.contact_id = NewGuid(org.rng);
-    org.contacts.push_back(std::move(c));
-    target = &org.contacts.back();
+    target = &org.AddContact(std::move(c));
   }
-  if (name && !name->empty()) target->name = *name;
+  if (name && !name->empty() && *name != target->name) {
+    const std::string old_name = target->name;
+    target->name = *name;
+    org.ContactNameChanged(*target, old_name);
+  }
   if (auto it = e.find("ContactStatus"); it != e.end() && it->is_string()) target->status = *it;
   if (auto it = e.find("IsCustomer"); it != e.end() && it->is_boolean()) target->is_customer = *it;
   if (auto it = e.find("IsSupplier"); it != e.end() && it->is_boolean()) target->is_supplier = *it;

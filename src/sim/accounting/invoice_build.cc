@@ -298,10 +298,9 @@ std::optional<InvoiceDraft> BuildInvoice(Ctx& ctx, const nlohmann::json& e, cons
   // Invoice number (unique for ACCREC; auto-numbered when absent).
   if (Has(e, "InvoiceNumber")) inv.invoice_number = StringField(e, "InvoiceNumber");
   if (inv.type == "ACCREC" && !inv.invoice_number.empty()) {
-    for (const auto& other : org.invoices) {
-      if (existing != nullptr && other.invoice_id == existing->invoice_id) continue;
-      if (other.type == "ACCREC" && other.status != "DELETED" &&
-          other.invoice_number == inv.invoice_number) {
+    for (const Invoice* other : org.InvoicesByNumber(inv.invoice_number)) {
+      if (existing != nullptr && other->invoice_id == existing->invoice_id) continue;
+      if (other->type == "ACCREC" && other->status != "DELETED") {
         errors.push_back("Invoice # must be unique.");
         ++org.duplicate_numbers_attempted;
         break;

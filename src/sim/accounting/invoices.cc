@@ -66,8 +66,22 @@ Response GetInvoices(Ctx& ctx, const std::vector<std::string>& rest) {
   const auto contact_ids = list("ContactIDs");
   const auto statuses = list("Statuses");
   const auto search = QueryParam(ctx.req, "searchTerm");
+  // Candidates: straight from the indexes when IDs or InvoiceNumbers are given.
+  std::vector<const Invoice*> candidates;
+  if (!ids.empty() || !numbers.empty()) {
+    for (const auto& id : ids)
+      if (const Invoice* inv = org.InvoiceById(id)) candidates.push_back(inv);
+    if (ids.empty())
+      for (const auto& n : numbers)
+        for (const Invoice* inv : org.InvoicesByNumber(n)) candidates.push_back(inv);
+    std::sort(candidates.begin(), candidates.end());
+    candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  } else {
+    for (const auto& inv : org.invoices) candidates.push_back(&inv);
+  }
   std::vector<const Invoice*> hits;
-  for (const auto& inv : org.invoices) {
+  for (const Invoice* candidate : candidates) {
+    const Invoice& inv = *candidate;
     if (!ids.empty() && !InList(ids, inv.invoice_id, true)) continue;
     if (!numbers.empty() && !InList(numbers, inv.invoice_number, false)) continue;
     if (!contact_ids.empty() && !InList(contact_ids, inv.contact_id, true)) continue;
@@ -117,24 +131,20 @@ const Invoice& Commit(Ctx& ctx, InvoiceDraft& draft, Invoice* existing,
     if (l.line_item_id.empty()) l.line_item_id = NewGuid(org.rng);
   inv.updated_ms = ctx.now_ms;
   if (existing != nullptr) {
+    const std::string old_number = existing->invoice_number;
     *existing = std::move(inv);
+    if (existing->invoice_number != old_number) org.InvoiceNumberChanged(*existing, old_number);
     return *existing;
   }
   inv.invoice_id = NewGuid(org.rng);
-  org.invoices.push_back(std::move(inv));
-  return org.invoices.back();
+  return org.AddInvoice(std::move(inv));
 }
 
 }  // namespace
 
 const Invoice* FindInvoice(const Organisation& org, const std::string& id) {
-  for (const auto& i : org.invoices)
-    if (EqualsIgnoreCase(i.invoice_id, id)) return &i;
-  for (const auto& i : org.invoices)
-    if (i.type == "ACCREC" && i.status != "DELETED" && i.invoice_number == id) return &i;
-  for (const auto& i : org.invoices)
-    if (i.invoice_number == id) return &i;
-  return nullptr;
+  if (const Invoice* inv = org.InvoiceById(id)) return inv;
+  return org.InvoiceByNumber(id);
 }
 
 nlohmann::json InvoiceJson(const Organisation& org, const Invoice& inv) {
@@ -155,9 +165,8 @@ nlohmann::json InvoiceJson(const Organisation& org, const Invoice& inv) {
   }
   nlohmann::json payments = nlohmann::json::array();
   for (const auto& pid : inv.payment_ids)
-    for (const auto& p : org.payments)
-      if (p.payment_id == pid && p.status != "DELETED")
-        payments.push_back(PaymentJson(org, p, false));
+    if (const Payment* p = org.PaymentById(pid); p != nullptr && p->status != "DELETED")
+      payments.push_back(PaymentJson(org, *p, false));
   const Contact* contact = FindContact(org, inv.contact_id);
   nlohmann::json j = {
       {"Type", inv.type},

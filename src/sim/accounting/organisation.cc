@@ -161,6 +161,7 @@ void Organisation::Seed(std::int64_t now_ms) {
     items.push_back(std::move(it));
   }
   contacts.clear();
+  RebuildIndexes();
   if (options.seed_contacts) {
     for (const char* name :
          {"ABC Furniture", "City Agency", "Marine Systems", "Ridgeway University"}) {
@@ -169,9 +170,79 @@ void Organisation::Seed(std::int64_t now_ms) {
       c.name = name;
       c.is_customer = true;
       c.updated_ms = now_ms;
-      contacts.push_back(std::move(c));
+      AddContact(std::move(c));
     }
   }
+}
+
+namespace {
+
+void Unindex(std::unordered_map<std::string, std::vector<std::size_t>>& map, const std::string& key,
+             std::size_t index) {
+  auto it = map.find(key);
+  if (it == map.end()) return;
+  std::erase(it->second, index);
+  if (it->second.empty()) map.erase(it);
+}
+
+void Index(std::unordered_map<std::string, std::vector<std::size_t>>& map, const std::string& key,
+           std::size_t index) {
+  auto& v = map[key];
+  v.insert(std::upper_bound(v.begin(), v.end(), index), index);
+}
+
+}  // namespace
+
+Invoice& Organisation::AddInvoice(Invoice inv) {
+  invoices.push_back(std::move(inv));
+  const std::size_t i = invoices.size() - 1;
+  invoice_by_id_[Lower(invoices[i].invoice_id)] = i;
+  Index(invoices_by_number_, invoices[i].invoice_number, i);
+  return invoices[i];
+}
+
+Contact& Organisation::AddContact(Contact c) {
+  contacts.push_back(std::move(c));
+  const std::size_t i = contacts.size() - 1;
+  contact_by_id_[Lower(contacts[i].contact_id)] = i;
+  Index(contacts_by_name_, contacts[i].name, i);
+  return contacts[i];
+}
+
+Payment& Organisation::AddPayment(Payment p) {
+  payments.push_back(std::move(p));
+  payment_by_id_[Lower(payments.back().payment_id)] = payments.size() - 1;
+  return payments.back();
+}
+
+void Organisation::InvoiceNumberChanged(const Invoice& inv, const std::string& old_number) {
+  const auto i = static_cast<std::size_t>(&inv - invoices.data());
+  Unindex(invoices_by_number_, old_number, i);
+  Index(invoices_by_number_, inv.invoice_number, i);
+}
+
+void Organisation::ContactNameChanged(const Contact& c, const std::string& old_name) {
+  const auto i = static_cast<std::size_t>(&c - contacts.data());
+  Unindex(contacts_by_name_, old_name, i);
+  Index(contacts_by_name_, c.name, i);
+}
+
+void Organisation::RebuildIndexes() {
+  invoice_by_id_.clear();
+  contact_by_id_.clear();
+  payment_by_id_.clear();
+  invoices_by_number_.clear();
+  contacts_by_name_.clear();
+  for (std::size_t i = 0; i < invoices.size(); ++i) {
+    invoice_by_id_[Lower(invoices[i].invoice_id)] = i;
+    Index(invoices_by_number_, invoices[i].invoice_number, i);
+  }
+  for (std::size_t i = 0; i < contacts.size(); ++i) {
+    contact_by_id_[Lower(contacts[i].contact_id)] = i;
+    Index(contacts_by_name_, contacts[i].name, i);
+  }
+  for (std::size_t i = 0; i < payments.size(); ++i)
+    payment_by_id_[Lower(payments[i].payment_id)] = i;
 }
 
 const Account* Organisation::AccountByCode(const std::string& code) const {
@@ -203,15 +274,20 @@ bool Organisation::HasCurrency(const std::string& code) const {
                      [&](const CurrencyInfo& c) { return c.code == code; });
 }
 
+const Contact* Organisation::ContactById(const std::string& id) const {
+  auto it = contact_by_id_.find(Lower(id));
+  return it == contact_by_id_.end() ? nullptr : &contacts[it->second];
+}
+
 Contact* Organisation::ContactById(const std::string& id) {
-  for (auto& c : contacts)
-    if (EqualsIgnoreCase(c.contact_id, id)) return &c;
-  return nullptr;
+  return const_cast<Contact*>(std::as_const(*this).ContactById(id));
 }
 
 Contact* Organisation::ContactByName(const std::string& name) {
-  for (auto& c : contacts)
-    if (c.status == "ACTIVE" && c.name == name) return &c;
+  auto it = contacts_by_name_.find(name);
+  if (it == contacts_by_name_.end()) return nullptr;
+  for (std::size_t i : it->second)
+    if (contacts[i].status == "ACTIVE") return &contacts[i];
   return nullptr;
 }
 
@@ -221,32 +297,47 @@ Contact* Organisation::ContactByNumber(const std::string& number) {
   return nullptr;
 }
 
+const Invoice* Organisation::InvoiceById(const std::string& id) const {
+  auto it = invoice_by_id_.find(Lower(id));
+  return it == invoice_by_id_.end() ? nullptr : &invoices[it->second];
+}
+
 Invoice* Organisation::InvoiceById(const std::string& id) {
-  for (auto& i : invoices)
-    if (EqualsIgnoreCase(i.invoice_id, id)) return &i;
-  return nullptr;
+  return const_cast<Invoice*>(std::as_const(*this).InvoiceById(id));
+}
+
+std::vector<const Invoice*> Organisation::InvoicesByNumber(const std::string& number) const {
+  std::vector<const Invoice*> out;
+  auto it = invoices_by_number_.find(number);
+  if (it != invoices_by_number_.end())
+    for (std::size_t i : it->second) out.push_back(&invoices[i]);
+  return out;
+}
+
+const Invoice* Organisation::InvoiceByNumber(const std::string& number) const {
+  auto all = InvoicesByNumber(number);
+  for (const Invoice* i : all)
+    if (i->type == "ACCREC" && i->status != "DELETED") return i;
+  return all.empty() ? nullptr : all.front();
 }
 
 Invoice* Organisation::InvoiceByNumber(const std::string& number) {
-  Invoice* fallback = nullptr;
-  for (auto& i : invoices) {
-    if (i.invoice_number != number) continue;
-    if (i.type == "ACCREC" && i.status != "DELETED") return &i;
-    if (fallback == nullptr) fallback = &i;
-  }
-  return fallback;
+  return const_cast<Invoice*>(std::as_const(*this).InvoiceByNumber(number));
+}
+
+const Payment* Organisation::PaymentById(const std::string& id) const {
+  auto it = payment_by_id_.find(Lower(id));
+  return it == payment_by_id_.end() ? nullptr : &payments[it->second];
 }
 
 Payment* Organisation::PaymentById(const std::string& id) {
-  for (auto& p : payments)
-    if (EqualsIgnoreCase(p.payment_id, id)) return &p;
-  return nullptr;
+  return const_cast<Payment*>(std::as_const(*this).PaymentById(id));
 }
 
 std::string Organisation::NextInvoiceNumber() {
   for (;;) {
     std::string n = fmt::format("INV-{:04}", next_invoice_number++);
-    if (InvoiceByNumber(n) == nullptr) return n;
+    if (InvoicesByNumber(n).empty()) return n;
   }
 }
 

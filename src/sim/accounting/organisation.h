@@ -10,6 +10,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "sim/accounting/accounting.h"
@@ -139,21 +140,43 @@ class Organisation {
   // Seeds the demo chart of accounts, tax rates, currencies, items, contacts.
   void Seed(std::int64_t now_ms);
 
+  // Appends and indexes a new record; returns the stored one (references to
+  // earlier records may be invalidated).
+  Invoice& AddInvoice(Invoice inv);
+  Contact& AddContact(Contact c);
+  Payment& AddPayment(Payment p);
+  // Keep the indexes right after an invoice was renumbered or a contact renamed.
+  void InvoiceNumberChanged(const Invoice& inv, const std::string& old_number);
+  void ContactNameChanged(const Contact& c, const std::string& old_name);
+  // Rebuilds every index from the vectors (after loading state).
+  void RebuildIndexes();
+
   // Lookups (nullptr when absent). Codes and IDs compare case-insensitively
-  // like Xero; contact names compare exactly.
+  // like Xero; contact names and invoice numbers compare exactly.
   const Account* AccountByCode(const std::string& code) const;
   const Account* AccountById(const std::string& id) const;
   const TaxRate* TaxRateByType(const std::string& tax_type) const;
   const Item* ItemByCode(const std::string& code) const;
   bool HasCurrency(const std::string& code) const;
+  const Contact* ContactById(const std::string& id) const;
   Contact* ContactById(const std::string& id);
-  Contact* ContactByName(const std::string& name);
+  Contact* ContactByName(const std::string& name);  // ACTIVE contacts only
   Contact* ContactByNumber(const std::string& number);
+  const Invoice* InvoiceById(const std::string& id) const;
   Invoice* InvoiceById(const std::string& id);
-  Invoice* InvoiceByNumber(const std::string& number);  // non-deleted ACCREC first
+  // Prefers a non-deleted ACCREC invoice, then any invoice with that number.
+  const Invoice* InvoiceByNumber(const std::string& number) const;
+  Invoice* InvoiceByNumber(const std::string& number);
+  // Every invoice with that number, in creation order.
+  std::vector<const Invoice*> InvoicesByNumber(const std::string& number) const;
+  const Payment* PaymentById(const std::string& id) const;
   Payment* PaymentById(const std::string& id);
   // "INV-0007": the next unused ACCREC number.
   std::string NextInvoiceNumber();
+
+ private:
+  std::unordered_map<std::string, std::size_t> invoice_by_id_, contact_by_id_, payment_by_id_;
+  std::unordered_map<std::string, std::vector<std::size_t>> invoices_by_number_, contacts_by_name_;
 };
 
 }  // namespace xero_sim

@@ -62,12 +62,12 @@ Response GetPayments(Ctx& ctx, const std::vector<std::string>& rest) {
 void Recompute(Invoice& inv, const Organisation& org) {
   inv.amount_paid = Decimal();
   std::optional<std::int64_t> last;
-  for (const auto& pid : inv.payment_ids)
-    for (const auto& p : org.payments)
-      if (p.payment_id == pid && p.status == "AUTHORISED") {
-        inv.amount_paid += p.amount;
-        last = std::max(last.value_or(p.date), p.date);
-      }
+  for (const auto& pid : inv.payment_ids) {
+    const Payment* p = org.PaymentById(pid);
+    if (p == nullptr || p->status != "AUTHORISED") continue;
+    inv.amount_paid += p->amount;
+    last = std::max(last.value_or(p->date), p->date);
+  }
   inv.amount_due = inv.total - inv.amount_paid;
   if (inv.amount_due.IsZero() && !inv.total.IsZero()) {
     inv.status = "PAID";
@@ -154,11 +154,11 @@ ElementResult CreatePayment(Ctx& ctx, const nlohmann::json& e) {
   if (auto it = e.find("IsReconciled"); it != e.end() && it->is_boolean()) p.is_reconciled = *it;
   p.payment_type = inv->type == "ACCPAY" ? "ACCPAYPAYMENT" : "ACCRECPAYMENT";
   p.updated_ms = ctx.now_ms;
-  org.payments.push_back(p);
-  inv->payment_ids.push_back(p.payment_id);
+  const Payment& stored = org.AddPayment(std::move(p));
+  inv->payment_ids.push_back(stored.payment_id);
   inv->updated_ms = ctx.now_ms;
   Recompute(*inv, org);
-  r.json = PaymentJson(org, org.payments.back(), true);
+  r.json = PaymentJson(org, stored, true);
   return r;
 }
 

@@ -263,6 +263,7 @@ std::unique_ptr<Organisation> OrganisationFromJson(const json& j) {
       p.updated_ms = x.at("updated_ms");
       org->payments.push_back(std::move(p));
     }
+    org->RebuildIndexes();
     org->next_invoice_number = j.at("next_invoice_number");
     org->duplicate_numbers_attempted = j.at("duplicate_numbers_attempted");
     return org;
