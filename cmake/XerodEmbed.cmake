@@ -3,8 +3,10 @@
 # holding the given text files, so schemas ship inside the binary.
 function(xerod_embed_text out_cc)
   cmake_parse_arguments(E "" "NAMESPACE;SYMBOL" "FILES" ${ARGN})
+  # Keep the list one argument: a bare ";" would split it into separate words.
+  string(REPLACE ";" "$<SEMICOLON>" files_arg "${E_FILES}")
   set(gen ${CMAKE_COMMAND} -DOUT=${out_cc} -DNS=${E_NAMESPACE} -DSYM=${E_SYMBOL}
-      "-DFILES=${E_FILES}" -P ${PROJECT_SOURCE_DIR}/cmake/embed_text.cmake)
+      "-DFILES=${files_arg}" -P ${PROJECT_SOURCE_DIR}/cmake/embed_text.cmake)
   add_custom_command(OUTPUT ${out_cc} COMMAND ${gen}
     DEPENDS ${E_FILES} ${PROJECT_SOURCE_DIR}/cmake/embed_text.cmake
     COMMENT "Embedding ${E_SYMBOL}" VERBATIM)

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <array>
 #include <filesystem>
 
@@ -131,6 +132,20 @@ TEST(DatabaseTest, MisnumberedMigrationsAreRejected) {
   auto db = Database::Open(dir.File("x.db"), {}, gap);
   ASSERT_FALSE(db.has_value());
   EXPECT_EQ(db.error().code(), Code::kInternal);
+}
+
+TEST(DatabaseTest, EveryMigrationFileIsEmbeddedInOrder) {
+  std::vector<std::string> files;
+  for (const auto& e : std::filesystem::directory_iterator(XEROD_SCHEMA_DIR)) {
+    if (e.path().extension() == ".sql") files.push_back(e.path().filename().string());
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<std::string> embedded;
+  for (const auto& m : SchemaMigrations()) {
+    embedded.emplace_back(m.name);
+    EXPECT_FALSE(m.text.empty()) << m.name;
+  }
+  EXPECT_EQ(embedded, files) << "list every src/store/schema/*.sql in src/store/CMakeLists.txt";
 }
 
 TEST(DatabaseTest, NotADatabaseIsCorrupt) {

@@ -1,0 +1,426 @@
+// SPDX-License-Identifier: MIT
+// JobStore: enqueue (dedupe), claim, and recording outcomes.
+#include "queue/job_store.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "queue/backoff.h"
+#include "queue/sha256.h"
+
+namespace xerod::queue {
+
+const char* const kJobColumns =
+    "id, connection, kind, source_id, operation, previous_xero_id, payload, content_hash, state, "
+    "needs_reconcile, attempts, max_attempts, next_run_at, last_error, xero_id, xero_link, "
+    "warning, pending_hash IS NOT NULL, created_at, updated_at, finished_at";
+
+Job ReadJob(const store::Statement& row, bool with_payload) {
+  Job j;
+  j.id = row.Int(0);
+  j.connection = row.Text(1);
+  j.kind = ParseJobKind(row.Text(2)).value_or(JobKind::kInvoice);
+  j.source_id = row.Text(3);
+  j.operation = row.Text(4) == "update" ? JobOperation::kUpdate : JobOperation::kCreate;
+  j.previous_xero_id = row.OptText(5);
+  if (with_payload) j.payload = row.Text(6);
+  j.content_hash = row.Text(7);
+  j.state = ParseJobState(row.Text(8)).value_or(JobState::kUnknown);
+  j.needs_reconcile = row.Int(9) != 0;
+  j.attempts = static_cast<int>(row.Int(10));
+  j.max_attempts = static_cast<int>(row.Int(11));
+  j.next_run_at = FromUnixMillis(row.Int(12));
+  j.last_error = row.OptText(13);
+  j.xero_id = row.OptText(14);
+  j.xero_link = row.OptText(15);
+  j.warning = row.OptText(16);
+  j.has_newer_content = row.Int(17) != 0;
+  j.created_at = FromUnixMillis(row.Int(18));
+  j.updated_at = FromUnixMillis(row.Int(19));
+  if (auto f = row.OptInt(20)) j.finished_at = FromUnixMillis(*f);
+  return j;
+}
+
+namespace {
+
+constexpr std::string_view kReadyStates = "state IN ('queued', 'retrying', 'unknown')";
+
+std::optional<std::string> NonEmpty(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  return s;
+}
+
+}  // namespace
+
+JobStore::JobStore(store::Db& db, const QueueConfig& config, Clock& clock, std::uint64_t seed)
+    : db_(db), config_(config), clock_(clock), rng_(seed) {}
+
+Result<store::Statement*> JobStore::Prepare(std::string_view sql) {
+  auto it = statements_.find(sql);
+  if (it == statements_.end()) {
+    auto stmt = db_.Prepare(sql);
+    if (!stmt) return Fail(stmt.error());
+    it = statements_.emplace(std::string(sql), std::move(*stmt)).first;
+  }
+  it->second.Reset();
+  return &it->second;
+}
+
+void JobStore::Emit(Events& events, const Job& job, JobState state, TimePoint next_run_at,
+                    std::string error) {
+  events.jobs.push_back(JobStateChange{job.id, job.connection, job.kind, job.source_id, state,
+                                       next_run_at, std::move(error)});
+}
+
+Result<std::int64_t> JobStore::InsertJob(const NewJob& job, const std::string& hash,
+                                         JobOperation op,
+                                         const std::optional<std::string>& previous_xero_id,
+                                         Events& events) {
+  XEROD_PREPARE(ins,
+                "INSERT INTO jobs (connection, kind, source_id, operation, previous_xero_id, "
+                "payload, content_hash, state, max_attempts, next_run_at, created_at, updated_at) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', ?8, ?9, ?9, ?9)");
+  const TimePoint now = clock_.Now();
+  ins->Bind(1, job.connection)
+      .Bind(2, ToString(job.kind))
+      .Bind(3, job.source_id)
+      .Bind(4, ToString(op))
+      .Bind(5, previous_xero_id)
+      .Bind(6, job.payload)
+      .Bind(7, hash)
+      .Bind(8, std::max(config_.max_attempts, 1))
+      .Bind(9, ToUnixMillis(now));
+  XEROD_TRY(ins->Run());
+  const std::int64_t id = db_.LastInsertId();
+  events.jobs.push_back(
+      JobStateChange{id, job.connection, job.kind, job.source_id, JobState::kQueued, now, {}});
+  return id;
+}
+
+Result<std::vector<EnqueueResult>> JobStore::Enqueue(const std::vector<NewJob>& jobs,
+                                                     Events& events) {
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    const NewJob& j = jobs[i];
+    if (j.connection.empty() || j.source_id.empty() || j.payload.empty()) {
+      return Fail(Code::kInvalidArgument,
+                  fmt::format("document #{}: connection, id and payload must not be empty", i + 1));
+    }
+  }
+  std::vector<EnqueueResult> results;
+  results.reserve(jobs.size());
+  const std::int64_t now = ToUnixMillis(clock_.Now());
+  for (const NewJob& j : jobs) {
+    const std::string hash = Sha256Hex(j.payload);
+    std::optional<EnqueueResult> result;
+    {
+      XEROD_PREPARE(find,
+                    "SELECT id, state, content_hash, pending_hash FROM jobs WHERE connection = ?1 "
+                    "AND kind = ?2 AND source_id = ?3 AND "
+                    "state IN ('queued', 'running', 'retrying', 'unknown')");
+      find->Bind(1, j.connection).Bind(2, ToString(j.kind)).Bind(3, j.source_id);
+      auto row = find->Step();
+      if (!row) return Fail(row.error());
+      if (*row) {
+        const std::int64_t id = find->Int(0);
+        const JobState state = ParseJobState(find->Text(1)).value_or(JobState::kQueued);
+        const std::string current = find->Text(2);
+        const std::optional<std::string> pending = find->OptText(3);
+        if (state == JobState::kQueued || state == JobState::kRetrying) {
+          if (hash == current) {
+            result = EnqueueResult{EnqueueOutcome::kUnchanged, id};
+          } else {
+            XEROD_PREPARE(upd,
+                          "UPDATE jobs SET payload = ?2, content_hash = ?3, updated_at = ?4 "
+                          "WHERE id = ?1");
+            upd->Bind(1, id).Bind(2, j.payload).Bind(3, hash).Bind(4, now);
+            XEROD_TRY(upd->Run());
+            result = EnqueueResult{EnqueueOutcome::kReplaced, id};
+          }
+        } else if (hash == pending.value_or(current)) {
+          result = EnqueueResult{EnqueueOutcome::kUnchanged, id};
+        } else {
+          // In flight (running, or unknown until reconciled): the new content
+          // follows once this attempt's fate is known.
+          XEROD_PREPARE(upd,
+                        "UPDATE jobs SET pending_payload = ?2, pending_hash = ?3, "
+                        "updated_at = ?4 WHERE id = ?1");
+          upd->Bind(1, id).Bind(4, now);
+          if (hash == current) {
+            upd->BindNull(2).BindNull(3);
+          } else {
+            upd->Bind(2, j.payload).Bind(3, hash);
+          }
+          XEROD_TRY(upd->Run());
+          result = EnqueueResult{EnqueueOutcome::kDeferred, id};
+        }
+      }
+    }
+    if (!result) {
+      XEROD_PREPARE(done,
+                    "SELECT id, content_hash, xero_id FROM jobs WHERE connection = ?1 AND "
+                    "kind = ?2 AND source_id = ?3 AND state = 'succeeded' "
+                    "ORDER BY id DESC LIMIT 1");
+      done->Bind(1, j.connection).Bind(2, ToString(j.kind)).Bind(3, j.source_id);
+      auto row = done->Step();
+      if (!row) return Fail(row.error());
+      if (*row && done->Text(1) == hash) {
+        result = EnqueueResult{EnqueueOutcome::kUnchanged, done->Int(0)};
+      } else if (*row) {
+        auto previous = done->OptText(2);
+        auto id = InsertJob(j, hash, JobOperation::kUpdate, previous, events);
+        if (!id) return Fail(id.error());
+        result = EnqueueResult{EnqueueOutcome::kUpdateCreated, *id};
+      } else {
+        auto id = InsertJob(j, hash, JobOperation::kCreate, std::nullopt, events);
+        if (!id) return Fail(id.error());
+        result = EnqueueResult{EnqueueOutcome::kCreated, *id};
+      }
+    }
+    switch (result->outcome) {
+      case EnqueueOutcome::kCreated:
+        ++events.counters.created;
+        break;
+      case EnqueueOutcome::kUnchanged:
+        ++events.counters.unchanged;
+        break;
+      case EnqueueOutcome::kReplaced:
+        ++events.counters.replaced;
+        break;
+      case EnqueueOutcome::kUpdateCreated:
+        ++events.counters.update_created;
+        break;
+      case EnqueueOutcome::kDeferred:
+        ++events.counters.deferred;
+        break;
+    }
+    results.push_back(*result);
+  }
+  return results;
+}
+
+Result<std::optional<TimePoint>> JobStore::NextDue(const std::string& connection) {
+  XEROD_PREPARE(q, fmt::format("SELECT next_run_at FROM jobs WHERE connection = ?1 AND {} "
+                               "ORDER BY next_run_at, id LIMIT 1",
+                               kReadyStates));
+  q->Bind(1, connection);
+  auto row = q->Step();
+  if (!row) return Fail(row.error());
+  if (!*row) return std::optional<TimePoint>();
+  return std::optional<TimePoint>(FromUnixMillis(q->Int(0)));
+}
+
+Result<ClaimedBatch> JobStore::Claim(const std::string& connection, int max, Events& events) {
+  ClaimedBatch batch;
+  const std::int64_t now = ToUnixMillis(clock_.Now());
+  {
+    XEROD_PREPARE(held,
+                  "SELECT count(*) FROM queue_holds WHERE scope IN ('*', ?1) AND "
+                  "(paused = 1 OR parked = 1)");
+    held->Bind(1, connection);
+    auto row = held->Step();
+    if (!row) return Fail(row.error());
+    batch.held = held->Int(0) > 0;
+  }
+  if (!batch.held && max > 0) {
+    std::vector<std::int64_t> ids;
+    {
+      XEROD_PREPARE(ready, fmt::format("SELECT id FROM jobs WHERE connection = ?1 AND {} AND "
+                                       "next_run_at <= ?2 ORDER BY next_run_at, id LIMIT ?3",
+                                       kReadyStates));
+      ready->Bind(1, connection).Bind(2, now).Bind(3, max);
+      while (true) {
+        auto row = ready->Step();
+        if (!row) return Fail(row.error());
+        if (!*row) break;
+        ids.push_back(ready->Int(0));
+      }
+    }
+    for (std::int64_t id : ids) {
+      XEROD_PREPARE(claim,
+                    fmt::format("UPDATE jobs SET state = 'running', attempts = attempts + 1, "
+                                "needs_reconcile = (needs_reconcile OR state = 'unknown'), "
+                                "updated_at = ?2 WHERE id = ?1 RETURNING {}",
+                                kJobColumns));
+      claim->Bind(1, id).Bind(2, now);
+      auto row = claim->Step();
+      if (!row) return Fail(row.error());
+      if (!*row) return Fail(Code::kInternal, fmt::format("job {} vanished while claimed", id));
+      Job job = ReadJob(*claim, /*with_payload=*/true);
+      XEROD_TRY(claim->Run());  // finish the RETURNING statement
+      XEROD_PREPARE(attempt,
+                    "INSERT INTO job_attempts (job_id, number, reconcile, started_at) "
+                    "VALUES (?1, ?2, ?3, ?4)");
+      attempt->Bind(1, job.id)
+          .Bind(2, job.attempts)
+          .Bind(3, job.needs_reconcile ? 1 : 0)
+          .Bind(4, now);
+      XEROD_TRY(attempt->Run());
+      Emit(events, job, JobState::kRunning, job.next_run_at);
+      batch.jobs.push_back(std::move(job));
+    }
+    events.counters.claimed += batch.jobs.size();
+  }
+  auto due = NextDue(connection);
+  if (!due) return Fail(due.error());
+  batch.next_due = *due;
+  return batch;
+}
+
+Result<std::optional<Job>> JobStore::LoadJob(std::int64_t id) {
+  XEROD_PREPARE(q, fmt::format("SELECT {} FROM jobs WHERE id = ?1", kJobColumns));
+  q->Bind(1, id);
+  auto row = q->Step();
+  if (!row) return Fail(row.error());
+  if (!*row) return std::optional<Job>();
+  return std::optional<Job>(ReadJob(*q, /*with_payload=*/true));
+}
+
+Status JobStore::FinishAttempt(const Job& job, const JobOutcome& o) {
+  XEROD_PREPARE(q,
+                "UPDATE job_attempts SET finished_at = ?3, outcome = ?4, http_status = ?5, "
+                "messages = ?6, request_id = ?7 WHERE job_id = ?1 AND number = ?2 "
+                "AND finished_at IS NULL");
+  std::optional<std::int64_t> status;
+  if (o.http_status) status = *o.http_status;
+  q->Bind(1, job.id)
+      .Bind(2, job.attempts)
+      .Bind(3, ToUnixMillis(clock_.Now()))
+      .Bind(4, ToString(o.kind))
+      .Bind(5, status)
+      .Bind(6, NonEmpty(o.messages))
+      .Bind(7, NonEmpty(o.request_id));
+  return q->Run();
+}
+
+Result<CompleteResult> JobStore::Complete(const std::vector<JobOutcome>& outcomes, Events& events) {
+  CompleteResult result;
+  for (const JobOutcome& o : outcomes) {
+    auto job = LoadJob(o.job_id);
+    if (!job) return Fail(job.error());
+    if (!*job || (*job)->state != JobState::kRunning) {
+      ++result.stale;
+      continue;
+    }
+    XEROD_TRY(FinishAttempt(**job, o));
+    XEROD_TRY(ApplyOutcome(**job, o, events));
+    result.next_due[(*job)->connection] = std::nullopt;
+  }
+  for (auto& [connection, due] : result.next_due) {
+    auto next = NextDue(connection);
+    if (!next) return Fail(next.error());
+    due = *next;
+  }
+  return result;
+}
+
+Status JobStore::ApplyOutcome(const Job& job, const JobOutcome& o, Events& events) {
+  const TimePoint now_tp = clock_.Now();
+  const std::int64_t now = ToUnixMillis(now_tp);
+  // Newer content that arrived while the job was in flight.
+  std::optional<std::string> pending;
+  if (job.has_newer_content) {
+    XEROD_PREPARE(q, "SELECT pending_payload FROM jobs WHERE id = ?1");
+    q->Bind(1, job.id);
+    auto row = q->Step();
+    if (!row) return Fail(row.error());
+    if (*row) pending = q->OptText(0);
+  }
+  auto follow_up = [&](JobOperation op, std::optional<std::string> previous) -> Status {
+    if (!pending) return Ok();
+    NewJob next{job.connection, job.kind, job.source_id, *pending};
+    auto id = InsertJob(next, Sha256Hex(*pending), op, previous, events);
+    if (!id) return Fail(id.error());
+    ++events.counters.update_created;
+    return Ok();
+  };
+  auto apply_pending = [&]() -> Status {
+    XEROD_PREPARE(q,
+                  "UPDATE jobs SET payload = pending_payload, content_hash = pending_hash, "
+                  "pending_payload = NULL, pending_hash = NULL WHERE id = ?1 AND "
+                  "pending_payload IS NOT NULL");
+    q->Bind(1, job.id);
+    return q->Run();
+  };
+  auto dead = [&](bool reconcile, const std::string& error) -> Status {
+    XEROD_PREPARE(q,
+                  "UPDATE jobs SET state = 'dead', needs_reconcile = ?2, last_error = ?3, "
+                  "finished_at = ?4, updated_at = ?4 WHERE id = ?1");
+    q->Bind(1, job.id).Bind(2, reconcile ? 1 : 0).Bind(3, error).Bind(4, now);
+    XEROD_TRY(q->Run());
+    ++events.counters.dead;
+    Emit(events, job, JobState::kDead, job.next_run_at, error);
+    if (!reconcile && pending) {
+      // Nothing of this job reached Xero: the newer content gets a job of its own.
+      XEROD_PREPARE(clear,
+                    "UPDATE jobs SET pending_payload = NULL, pending_hash = NULL WHERE id = ?1");
+      clear->Bind(1, job.id);
+      XEROD_TRY(clear->Run());
+      return follow_up(job.operation, job.previous_xero_id);
+    }
+    return Ok();
+  };
+  auto again = [&](JobState state, bool reconcile, TimePoint at, const std::string& error,
+                   int refund) -> Status {
+    XEROD_PREPARE(q,
+                  "UPDATE jobs SET state = ?2, needs_reconcile = ?3, next_run_at = ?4, "
+                  "last_error = ?5, attempts = attempts - ?6, updated_at = ?7 WHERE id = ?1");
+    q->Bind(1, job.id)
+        .Bind(2, ToString(state))
+        .Bind(3, reconcile ? 1 : 0)
+        .Bind(4, ToUnixMillis(at))
+        .Bind(5, NonEmpty(error))
+        .Bind(6, refund)
+        .Bind(7, now);
+    XEROD_TRY(q->Run());
+    if (!reconcile && pending) XEROD_TRY(apply_pending());
+    Emit(events, job, state, at, error);
+    return Ok();
+  };
+
+  switch (o.kind) {
+    case OutcomeKind::kSucceeded:
+    case OutcomeKind::kReconciledFound: {
+      XEROD_PREPARE(q,
+                    "UPDATE jobs SET state = 'succeeded', needs_reconcile = 0, xero_id = ?2, "
+                    "xero_link = ?3, warning = ?4, last_error = NULL, pending_payload = NULL, "
+                    "pending_hash = NULL, finished_at = ?5, updated_at = ?5 WHERE id = ?1");
+      q->Bind(1, job.id)
+          .Bind(2, NonEmpty(o.xero_id))
+          .Bind(3, NonEmpty(o.xero_link))
+          .Bind(4, NonEmpty(o.warning))
+          .Bind(5, now);
+      XEROD_TRY(q->Run());
+      ++events.counters.succeeded;
+      Emit(events, job, JobState::kSucceeded, job.next_run_at);
+      std::optional<std::string> xero_id = NonEmpty(o.xero_id);
+      if (!xero_id) xero_id = job.previous_xero_id;
+      return follow_up(JobOperation::kUpdate, xero_id);
+    }
+    case OutcomeKind::kReconciledNotFound:
+      // Not in Xero: send it now; the lookup does not count as an attempt.
+      return again(JobState::kQueued, false, now_tp, job.last_error.value_or(""), 1);
+    case OutcomeKind::kConnection: {
+      ++events.counters.parked;
+      auto hold = SetHold(job.connection, std::nullopt, true,
+                          o.messages.empty() ? "connection-level failure" : o.messages, events);
+      if (!hold) return Fail(hold.error());
+      return again(JobState::kQueued, job.needs_reconcile, now_tp, o.messages, 1);
+    }
+    case OutcomeKind::kPermanent:
+      return dead(job.needs_reconcile, o.messages);
+    case OutcomeKind::kTransient:
+      if (job.attempts >= job.max_attempts) return dead(job.needs_reconcile, o.messages);
+      ++events.counters.retried;
+      return again(JobState::kRetrying, job.needs_reconcile,
+                   now_tp + RetryDelay(config_, job.attempts, o.retry_after, rng_), o.messages, 0);
+    case OutcomeKind::kUnknown:
+      if (job.attempts >= job.max_attempts) return dead(true, o.messages);
+      ++events.counters.unknown;
+      return again(JobState::kUnknown, true,
+                   now_tp + RetryDelay(config_, job.attempts, o.retry_after, rng_), o.messages, 0);
+  }
+  return Fail(Code::kInternal, "unhandled outcome kind");
+}
+
+}  // namespace xerod::queue

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+//
+// The queue's SQL: every operation of JobQueue as a function over the write
+// connection, run by the writer thread inside its (group) transaction. Keeps
+// its prepared statements. Reports what changed through Events, which the
+// caller publishes only after the commit.
+//
+// Thread-safety: none; used by the writer thread only.
+#pragma once
+
+#include <map>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/sqlite.h"
+#include "xerod/job_queue.h"
+
+namespace xerod::queue {
+
+struct Events {
+  std::vector<JobStateChange> jobs;
+  std::vector<HoldChange> holds;
+  QueueCounters counters;  // increments
+};
+
+class JobStore {
+ public:
+  JobStore(store::Db& db, const QueueConfig& config, Clock& clock, std::uint64_t seed);
+
+  Result<std::vector<EnqueueResult>> Enqueue(const std::vector<NewJob>& jobs, Events& events);
+  Result<ClaimedBatch> Claim(const std::string& connection, int max, Events& events);
+  Result<CompleteResult> Complete(const std::vector<JobOutcome>& outcomes, Events& events);
+  // Changes the hold of `scope` ("*" or a connection): pass nullopt to keep a flag.
+  Result<Hold> SetHold(const std::string& scope, std::optional<bool> paused,
+                       std::optional<bool> parked, const std::string& reason, Events& events);
+  Result<std::map<std::string, Hold>> Holds();
+  Status Retry(std::int64_t job_id, Events& events);
+  Result<int> RetryAllDead(const std::string& connection, Events& events);
+  Status Cancel(std::int64_t job_id, Events& events);
+  Result<JobPage> List(const JobFilter& filter);
+  Result<JobDetail> Show(std::int64_t job_id);
+  Result<StateCounts> Counts(const std::optional<std::string>& connection);
+  Result<std::int64_t> Purge(TimePoint before, int limit, Events& events);
+  Result<std::map<std::string, TimePoint>> DueConnections();
+  // Start-up recovery: running -> unknown. Returns how many.
+  Result<int> Recover(Events& events);
+
+ private:
+  // A cached prepared statement, reset when the handle goes out of scope.
+  class Use {
+   public:
+    explicit Use(store::Statement* s) : s_(s) {}
+    ~Use() {
+      if (s_ != nullptr) s_->Reset();
+    }
+    Use(const Use&) = delete;
+    Use& operator=(const Use&) = delete;
+    store::Statement* operator->() const { return s_; }
+    store::Statement& operator*() const { return *s_; }
+
+   private:
+    store::Statement* s_;
+  };
+  Result<store::Statement*> Prepare(std::string_view sql);
+  static std::optional<std::string> NonEmptyOr(const std::string& s);
+
+  Result<std::optional<TimePoint>> NextDue(const std::string& connection);
+  Result<std::optional<Job>> LoadJob(std::int64_t id);
+  Result<std::int64_t> InsertJob(const NewJob& job, const std::string& hash, JobOperation op,
+                                 const std::optional<std::string>& previous_xero_id,
+                                 Events& events);
+  Status FinishAttempt(const Job& job, const JobOutcome& outcome);
+  Status ApplyOutcome(const Job& job, const JobOutcome& outcome, Events& events);
+  void Emit(Events& events, const Job& job, JobState state, TimePoint next_run_at,
+            std::string error = {});
+
+  store::Db& db_;
+  const QueueConfig& config_;
+  Clock& clock_;
+  std::mt19937_64 rng_;
+  std::map<std::string, store::Statement, std::less<>> statements_;
+};
+
+// Columns read by ReadJob(), in order.
+extern const char* const kJobColumns;
+Job ReadJob(const store::Statement& row, bool with_payload);
+
+// Inside JobStore members: `var` becomes a Use of the cached statement for `sql`
+// (returning its error from the enclosing function if preparing fails).
+#define XEROD_PREPARE(var, sql)          \
+  auto var##_prepared = Prepare(sql);    \
+  if (!var##_prepared) {                 \
+    return Fail(var##_prepared.error()); \
+  }                                      \
+  Use var(*var##_prepared)
+
+#define XEROD_TRY(expr)          \
+  do {                           \
+    if (auto _s = (expr); !_s) { \
+      return Fail(_s.error());   \
+    }                            \
+  } while (false)
+
+}  // namespace xerod::queue

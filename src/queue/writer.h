@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: MIT
+//
+// The queue's writer thread: owns the SQLite write connection and commits every
+// request that is waiting when it wakes in ONE transaction (group commit), so
+// concurrent callers share an fsync. Each request runs inside its own
+// SAVEPOINT: a failing request is rolled back alone.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "store/sqlite.h"
+#include "xerod/status.h"
+
+namespace xerod::queue {
+
+class WriterThread {
+ public:
+  struct Request {
+    // Runs on the writer thread inside the group transaction.
+    std::function<Status(store::Db&)> work;
+    // Runs on the writer thread after the commit, with work's error, or the
+    // commit's error, or OK. Never skipped.
+    std::function<void(const Status&)> done;
+  };
+
+  // Starts the thread. `db` must outlive this object.
+  WriterThread(store::Db& db, int max_group);
+  // Serves every request already submitted, then joins.
+  ~WriterThread();
+  WriterThread(const WriterThread&) = delete;
+  WriterThread& operator=(const WriterThread&) = delete;
+
+  // Thread-safe. After destruction has begun, requests fail with kUnavailable.
+  void Submit(Request request);
+
+  std::uint64_t commits() const { return commits_.load(); }
+  std::uint64_t requests() const { return requests_.load(); }
+
+ private:
+  void Loop();
+  void RunGroup(std::deque<Request>& group);
+
+  store::Db& db_;
+  const std::size_t max_group_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Request> pending_;
+  bool stopping_ = false;
+  std::atomic<std::uint64_t> commits_{0};
+  std::atomic<std::uint64_t> requests_{0};
+  std::thread thread_;
+};
+
+}  // namespace xerod::queue
