@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+//
+// ConnectionManager: the ways a named connection comes into being and goes away.
+//
+//   connect   authorization code + PKCE (S256) with `state`. BeginConnect()
+//             returns the authorize URL and starts a one-shot loopback HTTP
+//             listener on redirect_uri's host:port; when the browser comes back
+//             (or on timeout, or when CompleteConnect() is given the redirect
+//             URL by hand) the code is exchanged, GET /connections is read and
+//             the name is bound to the chosen tenant (by id, or the only one).
+//   add       imports a refresh token + tenant id from the platform's own web
+//             flow: refreshes once (the rotated token is what gets stored) and
+//             requires the tenant in GET /connections.
+//   custom    a custom connection (client_credentials, one organisation).
+//   disconnect  DELETE /connections/{id}; revokes the refresh token only when no
+//             other connection uses its token set; keeps the row and history
+//             (state disconnected) and tells the unusable hook.
+//   check     refresh if needed + GET /connections: active if the tenant is
+//             listed, disconnected if not.
+//
+// Errors (in callbacks): kInvalidArgument (bad name/tenant choice, state
+// mismatch), kPermissionDenied (user denied access, app refused), kNotFound
+// (unknown connection, tenant not connected), kUnavailable (transient / timed
+// out), kFailedPrecondition (already connecting, connection dead), store errors.
+// No message contains a token or the client secret.
+//
+// Thread-safety: io_context thread only; callbacks run on it (never inside
+// the call that started the operation).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "xerod/connection.h"
+#include "xerod/token_manager.h"
+
+namespace xerod {
+
+namespace connection {
+class LoopbackListener;
+}
+
+struct ConnectOptions {
+  std::string tenant_id;  // empty: the grant must cover exactly one organisation
+  Duration timeout = std::chrono::minutes(10);
+  bool listen = true;  // false: no loopback listener; finish with CompleteConnect()
+};
+
+using ConnectionCallback = std::function<void(Result<ConnectionInfo>)>;
+
+class ConnectionManager {
+ public:
+  explicit ConnectionManager(TokenManager& tokens);
+  ~ConnectionManager();
+  ConnectionManager(const ConnectionManager&) = delete;
+  ConnectionManager& operator=(const ConnectionManager&) = delete;
+
+  // Starts a connect for `name`; returns the URL to open in a browser. `done`
+  // runs once with the bound connection or the error. Errors (returned):
+  // kInvalidArgument (empty name, no client_id, bad redirect_uri),
+  // kFailedPrecondition (a connect for `name` is already running),
+  // kUnavailable (the redirect port is taken).
+  Result<std::string> BeginConnect(const std::string& name, ConnectOptions options,
+                                   ConnectionCallback done);
+  // Finishes a pending connect with the redirect URL (or its query string)
+  // pasted by hand. kNotFound if none is pending.
+  Status CompleteConnect(const std::string& name, const std::string& redirect_url);
+  void CancelConnect(const std::string& name);
+
+  void Add(const std::string& name, const std::string& tenant_id, const std::string& refresh_token,
+           ConnectionCallback done);
+  // `tenant_id` may be empty: the single organisation of the custom connection.
+  void AddCustom(const std::string& name, const std::string& tenant_id, ConnectionCallback done);
+  void Disconnect(const std::string& name, std::function<void(Status)> done);
+  void Check(const std::string& name, ConnectionCallback done);
+
+ private:
+  struct Pending;
+  struct Tenant {
+    std::string connection_id;
+    std::string tenant_id;
+    std::string tenant_name;
+  };
+  using TenantsCallback = std::function<void(Result<std::vector<Tenant>>)>;
+
+  void OnRedirect(const std::string& name, Result<std::string> query);
+  void ListTenants(const std::string& access_token, TenantsCallback done);
+  void Bind(const std::string& name, ConnectionKind kind, const std::string& wanted_tenant,
+            const std::string& refresh_token, const std::string& access_token, Duration expires_in,
+            const std::string& scopes, ConnectionCallback done);
+  void DeleteAtXero(const ConnectionInfo& conn, const std::string& access_token,
+                    std::function<void(Status)> done);
+  void FinishDisconnect(const ConnectionInfo& conn, Status xero_side,
+                        std::function<void(Status)> done);
+
+  TokenManager& tokens_;
+  std::map<std::string, std::unique_ptr<Pending>> pending_;
+  std::shared_ptr<bool> alive_;
+};
+
+}  // namespace xerod

@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: MIT
+// ConnectionManager: connect (PKCE + loopback), add, custom, disconnect, check.
+#include "xerod/connection_manager.h"
+
+#include <fmt/format.h>
+
+#include <boost/asio/post.hpp>
+#include <nlohmann/json.hpp>
+
+#include "connection/loopback_listener.h"
+#include "connection/token_endpoint.h"
+
+namespace xerod {
+
+using connection::TokenOutcome;
+
+struct ConnectionManager::Pending {
+  std::string state;
+  std::string verifier;
+  std::string redirect_uri;
+  ConnectOptions options;
+  ConnectionCallback done;
+  std::shared_ptr<connection::LoopbackListener> listener;
+};
+
+ConnectionManager::ConnectionManager(TokenManager& tokens)
+    : tokens_(tokens), alive_(std::make_shared<bool>(true)) {}
+
+ConnectionManager::~ConnectionManager() {
+  *alive_ = false;
+  for (auto& [name, p] : pending_) {
+    if (p->listener) p->listener->Close();
+  }
+}
+
+namespace {
+template <typename Cb, typename R>
+void PostResult(boost::asio::io_context& io, Cb done, R result) {
+  boost::asio::post(io, [done = std::move(done), result = std::move(result)]() mutable {
+    done(std::move(result));
+  });
+}
+}  // namespace
+
+Result<std::string> ConnectionManager::BeginConnect(const std::string& name, ConnectOptions options,
+                                                    ConnectionCallback done) {
+  const auto& app = tokens_.app();
+  if (name.empty()) return Fail(Code::kInvalidArgument, "a connection needs a name");
+  if (app.client_id.empty()) return Fail(Code::kInvalidArgument, "xero.client_id is not set");
+  if (pending_.contains(name)) {
+    return Fail(Code::kFailedPrecondition,
+                fmt::format("a connect for '{}' is already running", name));
+  }
+  auto pending = std::make_unique<Pending>();
+  pending->state = connection::RandomToken(24);
+  pending->verifier = connection::RandomToken(48);  // 64 characters (RFC 7636: 43..128)
+  pending->redirect_uri = app.redirect_uri;
+  pending->options = options;
+  pending->done = std::move(done);
+  if (options.listen) {
+    auto address = connection::ParseLoopbackUri(app.redirect_uri);
+    if (!address) return Fail(address.error());
+    auto listener = connection::LoopbackListener::Start(
+        tokens_.io(), *address, options.timeout,
+        [this, alive = alive_, name](Result<std::string> query) -> std::string {
+          if (!*alive) return "xerod is shutting down.";
+          bool ok = query.has_value();
+          OnRedirect(name, std::move(query));
+          return ok ? "xerod received the authorisation. You may close this window."
+                    : "The sign-in timed out.";
+        });
+    if (!listener) return Fail(listener.error());
+    pending->listener = *listener;
+  }
+  std::string scopes;
+  for (const auto& s : app.scopes) scopes += (scopes.empty() ? "" : " ") + s;
+  std::string url = app.authorize_url;
+  url += url.find('?') == std::string::npos ? '?' : '&';
+  url += connection::FormEncode(
+      {{"response_type", "code"},
+       {"client_id", app.client_id},
+       {"redirect_uri", app.redirect_uri},
+       {"scope", scopes},
+       {"state", pending->state},
+       {"code_challenge", connection::Base64Url(connection::Sha256(pending->verifier))},
+       {"code_challenge_method", "S256"}});
+  pending_[name] = std::move(pending);
+  return url;
+}
+
+Status ConnectionManager::CompleteConnect(const std::string& name,
+                                          const std::string& redirect_url) {
+  auto it = pending_.find(name);
+  if (it == pending_.end()) {
+    return Fail(Code::kNotFound, fmt::format("no connect pending for '{}'", name));
+  }
+  if (it->second->listener) it->second->listener->Close();
+  std::size_t q = redirect_url.find('?');
+  OnRedirect(name, q == std::string::npos ? redirect_url : redirect_url.substr(q + 1));
+  return Ok();
+}
+
+void ConnectionManager::CancelConnect(const std::string& name) {
+  auto it = pending_.find(name);
+  if (it == pending_.end()) return;
+  if (it->second->listener) it->second->listener->Close();
+  auto done = std::move(it->second->done);
+  pending_.erase(it);
+  PostResult(tokens_.io(), std::move(done),
+             Result<ConnectionInfo>(Fail(Code::kUnavailable, "connect cancelled")));
+}
+
+void ConnectionManager::OnRedirect(const std::string& name, Result<std::string> query) {
+  auto it = pending_.find(name);
+  if (it == pending_.end()) return;
+  std::unique_ptr<Pending> p = std::move(it->second);
+  pending_.erase(it);
+  auto fail = [&](Code code, std::string message) {
+    PostResult(tokens_.io(), std::move(p->done),
+               Result<ConnectionInfo>(Fail(code, std::move(message))));
+  };
+  if (!query) return fail(query.error().code(), query.error().message());
+  auto params = connection::ParseQuery(*query);
+  if (params["state"] != p->state) {
+    return fail(Code::kInvalidArgument, "the OAuth redirect carried a wrong state (possible CSRF)");
+  }
+  if (params.contains("error")) {
+    if (params["error"] == "access_denied") {
+      return fail(Code::kPermissionDenied, "the user denied access (access_denied)");
+    }
+    return fail(Code::kPermissionDenied,
+                fmt::format("authorisation failed: {}", params["error"].substr(0, 64)));
+  }
+  std::string code = params["code"];
+  if (code.empty()) return fail(Code::kInvalidArgument, "the OAuth redirect carried no code");
+  std::string tenant = p->options.tenant_id;
+  auto done = std::move(p->done);
+  tokens_.RequestToken(
+      {{"grant_type", "authorization_code"},
+       {"code", code},
+       {"redirect_uri", p->redirect_uri},
+       {"code_verifier", p->verifier}},
+      [this, alive = alive_, name, tenant, done = std::move(done)](const TokenOutcome& out) {
+        if (!*alive) return;
+        if (out.kind != TokenOutcome::Kind::kOk) return done(Fail(out.ToError()));
+        if (out.token.refresh_token.empty()) {
+          return done(Fail(Code::kInvalidArgument,
+                           "no refresh token was issued: add offline_access to xero.scopes"));
+        }
+        Bind(name, ConnectionKind::kOAuth, tenant, out.token.refresh_token, out.token.access_token,
+             out.token.expires_in, out.token.scope, done);
+      });
+}
+
+void ConnectionManager::ListTenants(const std::string& access_token, TenantsCallback done) {
+  HttpRequest r;
+  r.method = HttpMethod::kGet;
+  r.url = tokens_.app().api_url + "/connections";
+  r.Header("Authorization", "Bearer " + access_token, true);
+  r.Header("Accept", "application/json");
+  r.total_timeout = tokens_.app().request_timeout;
+  tokens_.http().Send(std::move(r), [alive = alive_, done = std::move(done)](HttpResponse res) {
+    if (!*alive) return;
+    if (!res.ok()) {
+      return done(Fail(Code::kUnavailable, fmt::format("GET /connections: {}: {}",
+                                                       ToString(res.error), res.error_message)));
+    }
+    if (res.status != 200) {
+      Code code =
+          res.status >= 500 || res.status == 429 ? Code::kUnavailable : Code::kPermissionDenied;
+      return done(Fail(code, fmt::format("GET /connections: HTTP {}", res.status)));
+    }
+    auto body = nlohmann::json::parse(res.body, nullptr, false);
+    if (!body.is_array()) return done(Fail(Code::kUnavailable, "GET /connections: not a list"));
+    std::vector<Tenant> out;
+    for (const auto& c : body) {
+      if (!c.is_object()) continue;
+      out.push_back({c.value("id", ""), c.value("tenantId", ""), c.value("tenantName", "")});
+    }
+    done(std::move(out));
+  });
+}
+
+void ConnectionManager::Bind(const std::string& name, ConnectionKind kind,
+                             const std::string& wanted_tenant, const std::string& refresh_token,
+                             const std::string& access_token, Duration expires_in,
+                             const std::string& scopes, ConnectionCallback done) {
+  ListTenants(access_token, [this, name, kind, wanted_tenant, refresh_token, access_token,
+                             expires_in, scopes,
+                             done = std::move(done)](Result<std::vector<Tenant>> tenants) {
+    if (!tenants) return done(Fail(tenants.error()));
+    const Tenant* chosen = nullptr;
+    for (const auto& t : *tenants) {
+      if (wanted_tenant.empty() ? tenants->size() == 1 : t.tenant_id == wanted_tenant) chosen = &t;
+    }
+    if (chosen == nullptr) {
+      if (!wanted_tenant.empty() || kind == ConnectionKind::kCustom) {
+        if (kind == ConnectionKind::kCustom && tenants->empty() && !wanted_tenant.empty()) {
+          // A custom connection whose /connections is empty: trust the given id.
+          Tenant t{"", wanted_tenant, ""};
+          auto id = tokens_.store().CreateTokenSet(kind, refresh_token, scopes,
+                                                   {{name, t.tenant_id, t.tenant_name, ""}});
+          if (!id) return done(Fail(id.error()));
+          tokens_.Prime(*id, access_token, expires_in);
+          return done(tokens_.store().Get(name));
+        }
+        return done(
+            Fail(Code::kNotFound,
+                 fmt::format("organisation {} is not among the grant's {} connection(s)",
+                             wanted_tenant.empty() ? "(any)" : wanted_tenant, tenants->size())));
+      }
+      std::string list;
+      for (const auto& t : *tenants) {
+        list += fmt::format("{}{} ({})", list.empty() ? "" : ", ", t.tenant_id, t.tenant_name);
+      }
+      return done(Fail(Code::kInvalidArgument,
+                       fmt::format("the grant covers {} organisations; choose one by tenant id: {}",
+                                   tenants->size(), list)));
+    }
+    auto id = tokens_.store().CreateTokenSet(
+        kind, refresh_token, scopes,
+        {{name, chosen->tenant_id, chosen->tenant_name, chosen->connection_id}});
+    if (!id) return done(Fail(id.error()));
+    tokens_.Prime(*id, access_token, expires_in);
+    done(tokens_.store().Get(name));
+  });
+}
+
+void ConnectionManager::Add(const std::string& name, const std::string& tenant_id,
+                            const std::string& refresh_token, ConnectionCallback done) {
+  if (name.empty() || tenant_id.empty() || refresh_token.empty()) {
+    return PostResult(
+        tokens_.io(), std::move(done),
+        Result<ConnectionInfo>(
+            Fail(Code::kInvalidArgument, "add needs a name, a tenant id and a refresh token")));
+  }
+  tokens_.RequestToken(
+      {{"grant_type", "refresh_token"}, {"refresh_token", refresh_token}},
+      [this, alive = alive_, name, tenant_id, done = std::move(done)](const TokenOutcome& out) {
+        if (!*alive) return;
+        if (out.kind != TokenOutcome::Kind::kOk) return done(Fail(out.ToError()));
+        Bind(name, ConnectionKind::kOAuth, tenant_id, out.token.refresh_token,
+             out.token.access_token, out.token.expires_in, out.token.scope, done);
+      });
+}
+
+void ConnectionManager::AddCustom(const std::string& name, const std::string& tenant_id,
+                                  ConnectionCallback done) {
+  if (name.empty()) {
+    return PostResult(
+        tokens_.io(), std::move(done),
+        Result<ConnectionInfo>(Fail(Code::kInvalidArgument, "a connection needs a name")));
+  }
+  tokens_.RequestToken(
+      {{"grant_type", "client_credentials"}},
+      [this, alive = alive_, name, tenant_id, done = std::move(done)](const TokenOutcome& out) {
+        if (!*alive) return;
+        if (out.kind != TokenOutcome::Kind::kOk) return done(Fail(out.ToError()));
+        Bind(name, ConnectionKind::kCustom, tenant_id, "", out.token.access_token,
+             out.token.expires_in, out.token.scope, done);
+      });
+}
+
+void ConnectionManager::Check(const std::string& name, ConnectionCallback done) {
+  tokens_.GetAccessToken(name, [this, alive = alive_, name,
+                                done = std::move(done)](Result<AccessGrant> grant) {
+    if (!*alive) return;
+    if (!grant) return done(Fail(grant.error()));
+    ListTenants(grant->access_token, [this, name, tenant = grant->tenant_id, kind = grant->kind,
+                                      done](Result<std::vector<Tenant>> tenants) {
+      if (!tenants) return done(Fail(tenants.error()));
+      const Tenant* found = nullptr;
+      for (const auto& t : *tenants) {
+        if (t.tenant_id == tenant) found = &t;
+      }
+      if (found == nullptr && !(kind == ConnectionKind::kCustom && tenants->empty())) {
+        if (auto s = tokens_.MarkUnusable(name, ConnectionState::kDisconnected,
+                                          "the organisation is no longer in /connections");
+            !s) {
+          return done(Fail(s.error()));
+        }
+      } else if (found != nullptr) {
+        if (auto s = tokens_.store().UpdateBinding(name, found->tenant_name, found->connection_id);
+            !s) {
+          return done(Fail(s.error()));
+        }
+      }
+      done(tokens_.store().Get(name));
+    });
+  });
+}
+
+}  // namespace xerod
