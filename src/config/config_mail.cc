@@ -26,6 +26,10 @@ void ReadSmtp(Reader& r, const Node& key, const Node& node, const std::string& p
               SmtpConfig& smtp) {
   // The section being present turns mail on, unless it says `enabled: false`.
   smtp.enabled = true;
+  if (!node.IsMap()) {  // one error for a section of the wrong type, not three
+    r.Map(node, path, {});
+    return;
+  }
   std::optional<SmtpTls> tls;
   std::optional<bool> smtps;     // the URL's scheme, once a valid URL was read
   std::optional<Node> tls_node;  // where `tls` was given, for errors

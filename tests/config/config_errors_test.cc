@@ -132,6 +132,7 @@ const BadCase kBadCases[] = {
     {"smtp_missing_from", "smtp:\n  url: smtp://m.example.com\n",
      "t.yaml:1:1: smtp.from: is required when smtp is enabled (got nothing; add it or set "
      "smtp.enabled: false)"},
+    {"smtp_is_scalar", "smtp: yes\n", "t.yaml:1:7: smtp: expected a map (got yes)"},
     {"smtp_username_without_password",
      "smtp: {url: \"smtp://m.example.com\", from: a@x.org, username: bob}\n",
      "t.yaml:1:62: smtp.username: needs smtp.password_file as well (got a user name without a "
@@ -251,6 +252,16 @@ TEST(BadConfigTest, SecretFileReadableByOthersIsRefusedWithoutItsContent) {
   ASSERT_EQ(::chmod(secret.c_str(), 0600), 0);
   ASSERT_EQ(::chmod(pw.c_str(), 0400), 0);
   EXPECT_EQ(Errors(yaml), std::vector<std::string>{});
+}
+
+TEST(BadConfigTest, SmtpPasswordWithoutUsername) {
+  TempDir dir;
+  std::string pw = dir.File("pw");
+  WriteFile(pw, "pw\n", 0600);
+  ASSERT_EQ(::chmod(pw.c_str(), 0600), 0);
+  EXPECT_EQ(Errors("smtp: {enabled: false, password_file: " + pw + "}\n"),
+            std::vector<std::string>{"t.yaml:1:39: smtp.password_file: needs smtp.username as well "
+                                     "(got a password without a user name)"});
 }
 
 TEST(BadConfigTest, EmptySecretFileIsRefused) {
