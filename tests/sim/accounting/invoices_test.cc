@@ -83,6 +83,21 @@ TEST(InvoiceTotals, DiscountRateAndLineAmountCheck) {
                 "The line total 25.00 does not match the expected line total 20.00"});
 }
 
+TEST(InvoiceTotals, UnitDecimalPlaces) {
+  SimOrg sim;
+  json in = WithLines(SimpleInvoice("T-8"), {Line("four dp", 3, 1.23456)});
+  Reply two = sim.Call("PUT", kInvoices, in);
+  ASSERT_EQ(two.status, 200) << two.body;
+  EXPECT_DOUBLE_EQ(two.json["Invoices"][0]["LineItems"][0]["UnitAmount"].get<double>(), 1.23);
+  EXPECT_DOUBLE_EQ(two.json["Invoices"][0]["LineItems"][0]["LineAmount"].get<double>(), 3.69);
+  in["InvoiceNumber"] = "T-9";
+  Reply four = sim.Call("PUT", kInvoices, in, {{"unitdp", "4"}});
+  ASSERT_EQ(four.status, 200) << four.body;
+  EXPECT_DOUBLE_EQ(four.json["Invoices"][0]["LineItems"][0]["UnitAmount"].get<double>(), 1.2346);
+  EXPECT_DOUBLE_EQ(four.json["Invoices"][0]["LineItems"][0]["LineAmount"].get<double>(),
+                   3.70);  // 3.7038
+}
+
 TEST(InvoiceShape, IdsDatesAndAutoNumber) {
   SimOrg sim;
   auto inv = sim.CreateInvoice(SimpleInvoice(""));
@@ -279,6 +294,17 @@ TEST(InvoiceLookup, ByNumbersIdsReferenceStatusAndPath) {
   EXPECT_EQ(numbers(sim.Get(std::string(kInvoices) + "/L-2")), (V{"L-2"}));
   EXPECT_EQ(sim.Get(std::string(kInvoices) + "/L-404").status, 404);
   EXPECT_EQ(sim.Get(kInvoices, {{"where", "Reference=="}}).json["Type"], "QueryParseException");
+  const std::string contact_id = ia["Contact"]["ContactID"];
+  EXPECT_EQ(numbers(sim.Get(kInvoices, {{"ContactIDs", contact_id}})), (V{"L-1", "L-2", "L-3"}));
+  EXPECT_EQ(numbers(sim.Get(kInvoices, {{"where", "Contact.ContactID==guid(\"" + contact_id +
+                                                      "\") AND Status==\"DRAFT\""}})),
+            (V{"L-2"}));
+  EXPECT_EQ(
+      numbers(sim.Get(
+          kInvoices,
+          {{"where",
+            R"(Contact.Name=="ABC Furniture" AND AmountDue>=115 AND Status=="AUTHORISED")"}})),
+      (V{"L-1", "L-3"}));
   Reply page = sim.Get(kInvoices, {{"page", "2"}, {"pageSize", "2"}});
   EXPECT_EQ(numbers(page), (V{"L-3"}));
   EXPECT_EQ(page.json["pagination"]["pageCount"], 2);
