@@ -87,6 +87,8 @@ std::string StringField(const nlohmann::json& e, const char* key);  // "" when a
 struct InvoiceDraft {
   Invoice invoice;
   std::optional<nlohmann::json> new_contact;
+  // Other fields sent with a known contact: Xero updates the contact with them.
+  std::optional<nlohmann::json> contact_update;
 };
 std::optional<InvoiceDraft> BuildInvoice(Ctx& ctx, const nlohmann::json& e, const Invoice* existing,
                                          std::vector<std::string>& errors,

@@ -156,6 +156,10 @@ std::optional<LineItem> BuildLine(LineContext& lc, const nlohmann::json& l,
 void ResolveContact(Ctx& ctx, const nlohmann::json& c, InvoiceDraft& draft,
                     std::vector<std::string>& errors) {
   Organisation& org = ctx.org;
+  nlohmann::json update = nlohmann::json::object();
+  for (const auto& [k, v] : c.items())
+    if (k != "ContactID" && k != "ContactNumber" && k != "Name") update[k] = v;
+  if (!update.empty()) draft.contact_update = update;
   const std::string id = StringField(c, "ContactID");
   const std::string number = StringField(c, "ContactNumber");
   const std::string name = StringField(c, "Name");

@@ -107,20 +107,28 @@ Response GetInvoices(Ctx& ctx, const std::vector<std::string>& rest) {
   return JsonResponse(200, body);
 }
 
-// Stores a validated draft: creates the auto contact, numbers, IDs.
+// Stores a validated draft: creates or updates the contact, numbers, IDs.
+// A contact problem at this point does not undo the invoice: it becomes a
+// warning on the element.
 const Invoice& Commit(Ctx& ctx, InvoiceDraft& draft, Invoice* existing,
-                      std::vector<std::string>& errors) {
+                      std::vector<std::string>& warnings) {
   Organisation& org = ctx.org;
   Invoice& inv = draft.invoice;
+  std::vector<std::string> contact_errors;
   if (draft.new_contact) {
-    nlohmann::json c = nlohmann::json::object();
-    for (const auto& [k, v] : draft.new_contact->items())
-      if (k != "ContactID" && k != "ContactNumber") c[k] = v;
-    if (auto number = draft.new_contact->find("ContactNumber"); number != draft.new_contact->end())
-      c["ContactNumber"] = *number;
-    Contact* created = UpsertContact(ctx, c, nullptr, errors);
+    nlohmann::json c = *draft.new_contact;
+    c.erase("ContactID");
+    Contact* created = UpsertContact(ctx, c, nullptr, contact_errors);
+    if (created == nullptr) {  // e.g. a bad DefaultCurrency: keep the name only
+      std::vector<std::string> ignored;
+      created = UpsertContact(ctx, {{"Name", c["Name"]}}, nullptr, ignored);
+    }
     if (created != nullptr) inv.contact_id = created->contact_id;
+  } else if (draft.contact_update) {
+    if (Contact* known = org.ContactById(inv.contact_id))
+      UpsertContact(ctx, *draft.contact_update, known, contact_errors);
   }
+  warnings.insert(warnings.end(), contact_errors.begin(), contact_errors.end());
   if (Contact* contact = org.ContactById(inv.contact_id)) {
     if (inv.type == "ACCREC") contact->is_customer = true;
     if (inv.type == "ACCPAY") contact->is_supplier = true;
@@ -232,7 +240,7 @@ Response HandleInvoices(Ctx& ctx, const std::vector<std::string>& rest) {
     std::optional<InvoiceDraft> draft;
     if (r.errors.empty()) draft = BuildInvoice(ctx, e, existing, r.errors, r.warnings);
     if (draft) {
-      const Invoice& stored = Commit(ctx, *draft, existing, r.errors);
+      const Invoice& stored = Commit(ctx, *draft, existing, r.warnings);
       r.json = InvoiceJson(ctx.org, stored);
     } else {
       r.json = e;

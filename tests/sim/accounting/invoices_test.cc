@@ -260,6 +260,12 @@ TEST(InvoiceContacts, UnknownNameCreatesContactThenReusesIt) {
   Reply contact = sim.Get("/api.xro/2.0/Contacts/" + contact_id);
   EXPECT_EQ(contact.json["Contacts"][0]["EmailAddress"], "ap@brandnew.nz");
   EXPECT_EQ(contact.json["Contacts"][0]["IsCustomer"], true);
+  // Other fields sent with a known contact update it.
+  json e = SimpleInvoice("C-5");
+  e["Contact"] = {{"ContactID", contact_id}, {"EmailAddress", "new@brandnew.nz"}};
+  EXPECT_EQ(sim.CreateInvoice(e)["Contact"]["EmailAddress"], "new@brandnew.nz");
+  EXPECT_EQ(sim.Get("/api.xro/2.0/Contacts/" + contact_id).json["Contacts"][0]["EmailAddress"],
+            "new@brandnew.nz");
   json d = SimpleInvoice("C-4");
   d["Contact"] = {{"ContactID", "00000000-0000-4000-8000-000000000000"}};
   Reply r = sim.Call("PUT", kInvoices, d);
