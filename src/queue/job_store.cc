@@ -46,6 +46,38 @@ namespace {
 
 constexpr std::string_view kReadyStates = "state IN ('queued', 'retrying', 'unknown')";
 
+const std::string& NextDueSql() {
+  static const std::string sql = fmt::format(
+      "SELECT next_run_at FROM jobs WHERE connection = ?1 AND {} ORDER BY next_run_at, id LIMIT 1",
+      kReadyStates);
+  return sql;
+}
+const std::string& ReadySql() {
+  static const std::string sql = fmt::format(
+      "SELECT id FROM jobs WHERE connection = ?1 AND {} AND next_run_at <= ?2 "
+      "ORDER BY next_run_at, id LIMIT ?3",
+      kReadyStates);
+  return sql;
+}
+const std::string& ClaimSql() {
+  static const std::string sql = fmt::format(
+      "UPDATE jobs SET state = 'running', attempts = attempts + 1, "
+      "needs_reconcile = (needs_reconcile OR state = 'unknown'), updated_at = ?2 "
+      "WHERE id = ?1 RETURNING {}",
+      kJobColumns);
+  return sql;
+}
+const std::string& LoadJobSql(bool with_payload) {
+  static const std::string full = fmt::format("SELECT {} FROM jobs WHERE id = ?1", kJobColumns);
+  // Same columns with NULL for the payload (ReadJob reads columns by position).
+  static const std::string lite = [] {
+    std::string cols = kJobColumns;
+    cols.replace(cols.find(" payload,"), 9, " NULL,");
+    return fmt::format("SELECT {} FROM jobs WHERE id = ?1", cols);
+  }();
+  return with_payload ? full : lite;
+}
+
 std::optional<std::string> NonEmpty(const std::string& s) {
   if (s.empty()) return std::nullopt;
   return s;
@@ -113,69 +145,77 @@ Result<std::vector<EnqueueResult>> JobStore::Enqueue(const std::vector<NewJob>& 
   for (const NewJob& j : jobs) {
     const std::string hash = Sha256Hex(j.payload);
     std::optional<EnqueueResult> result;
+    // The document's history, newest first (jobs_key): its unfinished job, if
+    // any, and its latest success. One index range, usually 0-2 rows.
+    struct Seen {
+      std::int64_t id = 0;
+      JobState state = JobState::kQueued;
+      std::string hash;
+      std::optional<std::string> pending_hash;
+      std::optional<std::string> xero_id;
+    };
+    std::optional<Seen> pending_job, succeeded_job;
     {
       XEROD_PREPARE(find,
-                    "SELECT id, state, content_hash, pending_hash FROM jobs WHERE connection = ?1 "
-                    "AND kind = ?2 AND source_id = ?3 AND "
-                    "state IN ('queued', 'running', 'retrying', 'unknown')");
+                    "SELECT id, state, content_hash, pending_hash, xero_id FROM jobs WHERE "
+                    "connection = ?1 AND kind = ?2 AND source_id = ?3 ORDER BY id DESC");
       find->Bind(1, j.connection).Bind(2, ToString(j.kind)).Bind(3, j.source_id);
-      auto row = find->Step();
-      if (!row) return Fail(row.error());
-      if (*row) {
-        const std::int64_t id = find->Int(0);
+      while (!pending_job) {
+        auto row = find->Step();
+        if (!row) return Fail(row.error());
+        if (!*row) break;
         const JobState state = ParseJobState(find->Text(1)).value_or(JobState::kQueued);
-        const std::string current = find->Text(2);
-        const std::optional<std::string> pending = find->OptText(3);
-        if (state == JobState::kQueued || state == JobState::kRetrying) {
-          if (hash == current) {
-            result = EnqueueResult{EnqueueOutcome::kUnchanged, id};
-          } else {
-            XEROD_PREPARE(upd,
-                          "UPDATE jobs SET payload = ?2, content_hash = ?3, updated_at = ?4 "
-                          "WHERE id = ?1");
-            upd->Bind(1, id).Bind(2, j.payload).Bind(3, hash).Bind(4, now);
-            XEROD_TRY(upd->Run());
-            result = EnqueueResult{EnqueueOutcome::kReplaced, id};
-          }
-        } else if (hash == pending.value_or(current)) {
-          result = EnqueueResult{EnqueueOutcome::kUnchanged, id};
+        if (!IsPending(state) && (state != JobState::kSucceeded || succeeded_job)) continue;
+        Seen seen{find->Int(0), state, find->Text(2), find->OptText(3), find->OptText(4)};
+        if (IsPending(state)) {
+          pending_job = std::move(seen);
         } else {
-          // In flight (running, or unknown until reconciled): the new content
-          // follows once this attempt's fate is known.
-          XEROD_PREPARE(upd,
-                        "UPDATE jobs SET pending_payload = ?2, pending_hash = ?3, "
-                        "updated_at = ?4 WHERE id = ?1");
-          upd->Bind(1, id).Bind(4, now);
-          if (hash == current) {
-            upd->BindNull(2).BindNull(3);
-          } else {
-            upd->Bind(2, j.payload).Bind(3, hash);
-          }
-          XEROD_TRY(upd->Run());
-          result = EnqueueResult{EnqueueOutcome::kDeferred, id};
+          succeeded_job = std::move(seen);
         }
       }
     }
-    if (!result) {
-      XEROD_PREPARE(done,
-                    "SELECT id, content_hash, xero_id FROM jobs WHERE connection = ?1 AND "
-                    "kind = ?2 AND source_id = ?3 AND state = 'succeeded' "
-                    "ORDER BY id DESC LIMIT 1");
-      done->Bind(1, j.connection).Bind(2, ToString(j.kind)).Bind(3, j.source_id);
-      auto row = done->Step();
-      if (!row) return Fail(row.error());
-      if (*row && done->Text(1) == hash) {
-        result = EnqueueResult{EnqueueOutcome::kUnchanged, done->Int(0)};
-      } else if (*row) {
-        auto previous = done->OptText(2);
-        auto id = InsertJob(j, hash, JobOperation::kUpdate, previous, events);
-        if (!id) return Fail(id.error());
-        result = EnqueueResult{EnqueueOutcome::kUpdateCreated, *id};
+    if (pending_job) {
+      const std::int64_t id = pending_job->id;
+      const JobState state = pending_job->state;
+      const std::string& current = pending_job->hash;
+      if (state == JobState::kQueued || state == JobState::kRetrying) {
+        if (hash == current) {
+          result = EnqueueResult{EnqueueOutcome::kUnchanged, id};
+        } else {
+          XEROD_PREPARE(upd,
+                        "UPDATE jobs SET payload = ?2, content_hash = ?3, updated_at = ?4 "
+                        "WHERE id = ?1");
+          upd->Bind(1, id).Bind(2, j.payload).Bind(3, hash).Bind(4, now);
+          XEROD_TRY(upd->Run());
+          result = EnqueueResult{EnqueueOutcome::kReplaced, id};
+        }
+      } else if (hash == pending_job->pending_hash.value_or(current)) {
+        result = EnqueueResult{EnqueueOutcome::kUnchanged, id};
       } else {
-        auto id = InsertJob(j, hash, JobOperation::kCreate, std::nullopt, events);
-        if (!id) return Fail(id.error());
-        result = EnqueueResult{EnqueueOutcome::kCreated, *id};
+        // In flight (running, or unknown until reconciled): the new content
+        // follows once this attempt's fate is known.
+        XEROD_PREPARE(upd,
+                      "UPDATE jobs SET pending_payload = ?2, pending_hash = ?3, "
+                      "updated_at = ?4 WHERE id = ?1");
+        upd->Bind(1, id).Bind(4, now);
+        if (hash == current) {
+          upd->BindNull(2).BindNull(3);
+        } else {
+          upd->Bind(2, j.payload).Bind(3, hash);
+        }
+        XEROD_TRY(upd->Run());
+        result = EnqueueResult{EnqueueOutcome::kDeferred, id};
       }
+    } else if (succeeded_job && succeeded_job->hash == hash) {
+      result = EnqueueResult{EnqueueOutcome::kUnchanged, succeeded_job->id};
+    } else if (succeeded_job) {
+      auto id = InsertJob(j, hash, JobOperation::kUpdate, succeeded_job->xero_id, events);
+      if (!id) return Fail(id.error());
+      result = EnqueueResult{EnqueueOutcome::kUpdateCreated, *id};
+    } else {
+      auto id = InsertJob(j, hash, JobOperation::kCreate, std::nullopt, events);
+      if (!id) return Fail(id.error());
+      result = EnqueueResult{EnqueueOutcome::kCreated, *id};
     }
     switch (result->outcome) {
       case EnqueueOutcome::kCreated:
@@ -200,9 +240,7 @@ Result<std::vector<EnqueueResult>> JobStore::Enqueue(const std::vector<NewJob>& 
 }
 
 Result<std::optional<TimePoint>> JobStore::NextDue(const std::string& connection) {
-  XEROD_PREPARE(q, fmt::format("SELECT next_run_at FROM jobs WHERE connection = ?1 AND {} "
-                               "ORDER BY next_run_at, id LIMIT 1",
-                               kReadyStates));
+  XEROD_PREPARE(q, NextDueSql());
   q->Bind(1, connection);
   auto row = q->Step();
   if (!row) return Fail(row.error());
@@ -225,9 +263,7 @@ Result<ClaimedBatch> JobStore::Claim(const std::string& connection, int max, Eve
   if (!batch.held && max > 0) {
     std::vector<std::int64_t> ids;
     {
-      XEROD_PREPARE(ready, fmt::format("SELECT id FROM jobs WHERE connection = ?1 AND {} AND "
-                                       "next_run_at <= ?2 ORDER BY next_run_at, id LIMIT ?3",
-                                       kReadyStates));
+      XEROD_PREPARE(ready, ReadySql());
       ready->Bind(1, connection).Bind(2, now).Bind(3, max);
       while (true) {
         auto row = ready->Step();
@@ -237,11 +273,7 @@ Result<ClaimedBatch> JobStore::Claim(const std::string& connection, int max, Eve
       }
     }
     for (std::int64_t id : ids) {
-      XEROD_PREPARE(claim,
-                    fmt::format("UPDATE jobs SET state = 'running', attempts = attempts + 1, "
-                                "needs_reconcile = (needs_reconcile OR state = 'unknown'), "
-                                "updated_at = ?2 WHERE id = ?1 RETURNING {}",
-                                kJobColumns));
+      XEROD_PREPARE(claim, ClaimSql());
       claim->Bind(1, id).Bind(2, now);
       auto row = claim->Step();
       if (!row) return Fail(row.error());
@@ -267,13 +299,13 @@ Result<ClaimedBatch> JobStore::Claim(const std::string& connection, int max, Eve
   return batch;
 }
 
-Result<std::optional<Job>> JobStore::LoadJob(std::int64_t id) {
-  XEROD_PREPARE(q, fmt::format("SELECT {} FROM jobs WHERE id = ?1", kJobColumns));
+Result<std::optional<Job>> JobStore::LoadJob(std::int64_t id, bool with_payload) {
+  XEROD_PREPARE(q, LoadJobSql(with_payload));
   q->Bind(1, id);
   auto row = q->Step();
   if (!row) return Fail(row.error());
   if (!*row) return std::optional<Job>();
-  return std::optional<Job>(ReadJob(*q, /*with_payload=*/true));
+  return std::optional<Job>(ReadJob(*q, with_payload));
 }
 
 Status JobStore::FinishAttempt(const Job& job, const JobOutcome& o) {
@@ -296,7 +328,7 @@ Status JobStore::FinishAttempt(const Job& job, const JobOutcome& o) {
 Result<CompleteResult> JobStore::Complete(const std::vector<JobOutcome>& outcomes, Events& events) {
   CompleteResult result;
   for (const JobOutcome& o : outcomes) {
-    auto job = LoadJob(o.job_id);
+    auto job = LoadJob(o.job_id, /*with_payload=*/false);
     if (!job) return Fail(job.error());
     if (!*job || (*job)->state != JobState::kRunning) {
       ++result.stale;

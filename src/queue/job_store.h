@@ -67,7 +67,7 @@ class JobStore {
   static std::optional<std::string> NonEmptyOr(const std::string& s);
 
   Result<std::optional<TimePoint>> NextDue(const std::string& connection);
-  Result<std::optional<Job>> LoadJob(std::int64_t id);
+  Result<std::optional<Job>> LoadJob(std::int64_t id, bool with_payload = true);
   Result<std::int64_t> InsertJob(const NewJob& job, const std::string& hash, JobOperation op,
                                  const std::optional<std::string>& previous_xero_id,
                                  Events& events);

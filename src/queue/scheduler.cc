@@ -225,6 +225,7 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl>, QueueLis
                 OnLoop([name, ids = std::move(ids)](Impl& self, std::vector<JobOutcome> outs) {
                   self.OnSent(name, ids, std::move(outs));
                 }));
+    Tick();  // more batches of this connection (max_in_flight > 1) or of others
   }
 
   void OnSent(const std::string& name, const std::vector<std::int64_t>& ids,

@@ -393,13 +393,13 @@ TEST_F(JobQueueTest, ReadyQueryIsAnIndexRangeWithoutSorting) {
   EXPECT_EQ(text.find("SCAN"), std::string::npos) << text;
   EXPECT_EQ(text.find("TEMP B-TREE"), std::string::npos) << text;
   auto dedupe = (*db)->handle().Prepare(
-      "EXPLAIN QUERY PLAN SELECT id, state, content_hash, pending_hash FROM jobs WHERE "
-      "connection = ?1 AND kind = ?2 AND source_id = ?3 AND "
-      "state IN ('queued', 'running', 'retrying', 'unknown')");
+      "EXPLAIN QUERY PLAN SELECT id, state, content_hash, pending_hash, xero_id FROM jobs WHERE "
+      "connection = ?1 AND kind = ?2 AND source_id = ?3 ORDER BY id DESC");
   text.clear();
   while (*dedupe->Step()) text += dedupe->Text(3) + "\n";
   EXPECT_NE(text.find("SEARCH jobs USING"), std::string::npos) << text;
   EXPECT_EQ(text.find("SCAN"), std::string::npos) << text;
+  EXPECT_EQ(text.find("TEMP B-TREE"), std::string::npos) << text;
 }
 
 TEST_F(JobQueueTest, ConcurrentEnqueuesShareCommits) {
