@@ -60,6 +60,10 @@ Result<nlohmann::json> ParseExactJson(std::string_view text);
 bool IsExactNumber(const nlohmann::json& value);
 std::string ExactNumberText(const nlohmann::json& value);
 
+// Serialises a value from ParseExactJson back to JSON text, writing numbers as
+// their original text (so nothing passes through floating point).
+std::string DumpExactJson(const nlohmann::json& value);
+
 // Validates and normalises one document value (from ParseExactJson).
 Result<Document> ValidateDocument(DocumentType type, const nlohmann::json& value,
                                   const DocumentLimits& limits = {});

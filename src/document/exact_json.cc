@@ -130,4 +130,42 @@ std::string ExactNumberText(const json& value) {
   return IsExactNumber(value) ? value.get_ref<const std::string&>().substr(1) : std::string();
 }
 
+namespace {
+
+void DumpTo(const json& value, std::string& out) {
+  if (IsExactNumber(value)) {
+    out += value.get_ref<const std::string&>().substr(1);
+  } else if (value.is_object()) {
+    out += '{';
+    bool first = true;
+    for (const auto& [key, member] : value.items()) {
+      if (!first) out += ',';
+      first = false;
+      out += json(key).dump();
+      out += ':';
+      DumpTo(member, out);
+    }
+    out += '}';
+  } else if (value.is_array()) {
+    out += '[';
+    bool first = true;
+    for (const auto& element : value) {
+      if (!first) out += ',';
+      first = false;
+      DumpTo(element, out);
+    }
+    out += ']';
+  } else {
+    out += value.dump(-1, ' ', false, json::error_handler_t::replace);
+  }
+}
+
+}  // namespace
+
+std::string DumpExactJson(const json& value) {
+  std::string out;
+  DumpTo(value, out);
+  return out;
+}
+
 }  // namespace xerod

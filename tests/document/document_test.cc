@@ -212,6 +212,12 @@ TEST(DocumentTest, NulInStringCannotForgeANumber) {
   EXPECT_EQ(value.error().message(), "a string contains a NUL character");
 }
 
+TEST(DocumentTest, DumpExactJsonKeepsNumberText) {
+  auto value = ParseExactJson(R"([{"a":0.10,"b":[1e2,-3]},"x\"y",null,true])");
+  ASSERT_TRUE(value);
+  EXPECT_EQ(DumpExactJson(*value), R"([{"a":0.10,"b":[1e2,-3]},"x\"y",null,true])");
+}
+
 TEST(DocumentTest, SplitBatchAcceptsObjectOrArray) {
   auto one = SplitBatch(Payment());
   ASSERT_TRUE(one);

@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: MIT
+#include "ctl/commands.h"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+
+#include "ctl/input.h"
+#include "ctl/output.h"
+
+namespace xerod::ctl {
+namespace {
+
+using nlohmann::json;
+
+std::string Scope(const std::string& connection) {
+  return connection.empty() ? std::string("all connections")
+                            : fmt::format("connection '{}'", connection);
+}
+
+}  // namespace
+
+int RunStatus(Client& client, const GlobalOptions& global) {
+  VariantMap status = client.manager->GetStatus();
+  if (global.json) {
+    PrintJson(MapToJson(status));
+    return kExitOk;
+  }
+  json s = MapToJson(status);
+  std::printf("xerod %s, up %s (pid %lld)\n", GetString(status, "version").c_str(),
+              FormatDuration(GetInt(status, "uptime_usec") / 1000000).c_str(),
+              static_cast<long long>(GetInt(status, "pid")));
+  std::printf("bus: %s, database: %s, configuration generation %lld\n",
+              GetString(status, "bus").c_str(), GetString(status, "database").c_str(),
+              static_cast<long long>(GetInt(status, "config_generation")));
+  bool paused = s.value("paused", false);
+  std::printf("queue: %s\n", paused ? "PAUSED (xerod-ctl resume)" : "running");
+  if (s.contains("holds")) {
+    for (const auto& [scope, hold] : s["holds"].items()) {
+      if (scope == "*") continue;
+      std::printf("  connection %s: %s%s%s\n", scope.c_str(),
+                  hold.value("paused", false) ? "paused" : "",
+                  hold.value("parked", false) ? " parked: " : "",
+                  hold.value("parked", false) ? hold.value("reason", "").c_str() : "");
+    }
+  }
+  std::vector<std::vector<std::string>> rows{{"STATE", "JOBS"}};
+  if (s.contains("job_counts")) {
+    for (const auto& [state, n] : s["job_counts"].items()) {
+      rows.push_back({state, std::to_string(n.get<std::uint64_t>())});
+    }
+  }
+  PrintTable(rows, global.no_legend);
+  return kExitOk;
+}
+
+int RunEnqueue(Client& client, const GlobalOptions& global, bool payments,
+               const EnqueueOptions& options) {
+  auto docs = ReadDocuments(options.files);
+  if (!docs) {
+    std::fprintf(stderr, "xerod-ctl: %s\n", docs.error().message().c_str());
+    return kExitFailed;
+  }
+  std::map<std::string, std::uint64_t> totals;
+  json results = json::array();
+  bool any_invalid = false;
+  const std::size_t batch = std::max<std::size_t>(options.batch, 1);
+  for (std::size_t start = 0; start < docs->size(); start += batch) {
+    std::size_t end = std::min(docs->size(), start + batch);
+    std::vector<std::string> texts;
+    texts.reserve(end - start);
+    for (std::size_t i = start; i < end; ++i) texts.push_back((*docs)[i].text);
+    auto rows = payments ? client.manager->EnqueuePayments(options.connection, texts)
+                         : client.manager->EnqueueInvoices(options.connection, texts);
+    for (const auto& row : rows) {
+      const std::uint32_t index = std::get<0>(row);
+      const std::string& id = std::get<1>(row);
+      const std::string& outcome = std::get<2>(row);
+      const std::int64_t job_id = std::get<3>(row);
+      const std::string& error = std::get<4>(row);
+      const InputDocument& doc = (*docs)[start + std::min<std::size_t>(index, end - start - 1)];
+      ++totals[outcome];
+      if (outcome == "invalid") {
+        any_invalid = true;
+        if (!global.json) {
+          std::fprintf(stderr, "%s: %s%s%s\n", doc.origin.c_str(), id.empty() ? "" : id.c_str(),
+                       id.empty() ? "" : ": ", error.c_str());
+        }
+      }
+      if (global.json) {
+        json r = {{"origin", doc.origin}, {"id", id}, {"outcome", outcome}};
+        if (job_id != 0) r["job_id"] = job_id;
+        if (!error.empty()) r["error"] = error;
+        results.push_back(std::move(r));
+      }
+    }
+  }
+  if (global.json) {
+    PrintJson({{"results", results}, {"totals", totals}});
+  } else {
+    std::string summary;
+    for (const auto& [outcome, n] : totals) {
+      summary += fmt::format("{}{} {}", summary.empty() ? "" : ", ", n, outcome);
+    }
+    std::printf("%zu %s document(s): %s\n", docs->size(), payments ? "payment" : "invoice",
+                summary.empty() ? "nothing to do" : summary.c_str());
+  }
+  return any_invalid ? kExitFailed : kExitOk;
+}
+
+int RunJobList(Client& client, const GlobalOptions& global, const ListOptions& options) {
+  VariantMap filter;
+  if (!options.state.empty()) filter["state"] = sdbus::Variant(options.state);
+  if (!options.connection.empty()) filter["connection"] = sdbus::Variant(options.connection);
+  if (!options.kind.empty()) filter["kind"] = sdbus::Variant(options.kind);
+  if (options.after > 0) filter["after"] = sdbus::Variant(options.after);
+  filter["limit"] = sdbus::Variant(options.limit);
+  auto [jobs, next_after] = client.manager->ListJobs(filter);
+  if (global.json) {
+    json list = json::array();
+    for (const auto& job : jobs) list.push_back(MapToJson(job));
+    json out = {{"jobs", list}};
+    if (next_after > 0) out["next_after"] = next_after;
+    PrintJson(out);
+    return kExitOk;
+  }
+  std::vector<std::vector<std::string>> rows{{"ID", "CONNECTION", "KIND", "SOURCE ID", "STATE",
+                                              "ATTEMPTS", "UPDATED (UTC)", "LAST ERROR"}};
+  for (const auto& job : jobs) {
+    rows.push_back({std::to_string(GetInt(job, "id")), GetString(job, "connection"),
+                    GetString(job, "kind"), GetString(job, "source_id"), GetString(job, "state"),
+                    fmt::format("{}/{}", GetInt(job, "attempts"), GetInt(job, "max_attempts")),
+                    FormatUnixMillis(GetInt(job, "updated_at")), GetString(job, "last_error")});
+  }
+  PrintTable(rows, global.no_legend);
+  if (!global.no_legend) {
+    std::printf("\n%zu job(s).%s\n", jobs.size(),
+                next_after > 0 ? fmt::format(" More: --after {}", next_after).c_str() : "");
+  }
+  return kExitOk;
+}
+
+int RunJobShow(Client& client, const GlobalOptions& global, std::int64_t id) {
+  auto [job, attempts] = client.manager->ShowJob(id);
+  if (global.json) {
+    json list = json::array();
+    for (const auto& a : attempts) list.push_back(MapToJson(a));
+    json out = MapToJson(job);
+    out["attempts_log"] = list;
+    PrintJson(out);
+    return kExitOk;
+  }
+  json j = MapToJson(job);
+  for (const char* key : {"id", "connection", "kind", "source_id", "operation", "state", "attempts",
+                          "max_attempts", "last_error", "warning", "xero_id", "xero_link",
+                          "needs_reconcile", "has_newer_content", "content_hash"}) {
+    if (!j.contains(key)) continue;
+    std::string value = j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
+    std::printf("%-18s %s\n", (std::string(key) + ":").c_str(), value.c_str());
+  }
+  for (const char* key : {"created_at", "updated_at", "next_run_at", "finished_at"}) {
+    if (j.contains(key)) {
+      std::printf("%-18s %s UTC\n", (std::string(key) + ":").c_str(),
+                  FormatUnixMillis(j[key].get<std::int64_t>()).c_str());
+    }
+  }
+  std::printf("payload:           %s\n\n", GetString(job, "payload").c_str());
+  std::vector<std::vector<std::string>> rows{
+      {"#", "STARTED (UTC)", "FINISHED (UTC)", "OUTCOME", "HTTP", "MESSAGES"}};
+  for (const auto& a : attempts) {
+    rows.push_back({std::to_string(GetInt(a, "number")) +
+                        (a.count("reconcile") && a.at("reconcile").get<bool>() ? "r" : ""),
+                    FormatUnixMillis(GetInt(a, "started_at")),
+                    FormatUnixMillis(GetInt(a, "finished_at")), GetString(a, "outcome"),
+                    a.count("http_status") ? std::to_string(GetInt(a, "http_status")) : "-",
+                    GetString(a, "messages")});
+  }
+  PrintTable(rows, global.no_legend);
+  return kExitOk;
+}
+
+int RunJobRetry(Client& client, const GlobalOptions& /*global*/, std::int64_t id) {
+  client.manager->RetryJob(id);
+  std::printf("job %lld queued again\n", static_cast<long long>(id));
+  return kExitOk;
+}
+
+int RunJobRetryAll(Client& client, const GlobalOptions& global, const std::string& connection) {
+  std::uint32_t n = client.manager->RetryDeadJobs(connection);
+  if (global.json) {
+    PrintJson({{"retried", n}});
+  } else {
+    std::printf("%u dead job(s) of %s queued again\n", n, Scope(connection).c_str());
+  }
+  return kExitOk;
+}
+
+int RunJobCancel(Client& client, const GlobalOptions& /*global*/, std::int64_t id) {
+  client.manager->CancelJob(id);
+  std::printf("job %lld cancelled\n", static_cast<long long>(id));
+  return kExitOk;
+}
+
+int RunPause(Client& client, const GlobalOptions& /*global*/, const std::string& connection,
+             bool pause) {
+  if (pause) {
+    client.manager->Pause(connection);
+  } else {
+    client.manager->Resume(connection);
+  }
+  std::printf("%s %s\n", pause ? "paused" : "resumed", Scope(connection).c_str());
+  return kExitOk;
+}
+
+int RunReload(Client& client, const GlobalOptions& global) {
+  auto [generation, warnings] = client.manager->Reload();
+  if (global.json) {
+    PrintJson({{"generation", generation}, {"warnings", warnings}});
+    return kExitOk;
+  }
+  std::printf("configuration reloaded (generation %u)\n", generation);
+  for (const auto& w : warnings) std::printf("warning: %s\n", w.c_str());
+  return kExitOk;
+}
+
+}  // namespace xerod::ctl

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: MIT
+//
+// `xerod-ctl watch`: polls GetStatus and shows progress: jobs sent (succeeded),
+// waiting (queued, running, retrying, unknown), failed (dead), the observed send
+// rate (smoothed) and the ETA of the waiting jobs at that rate. A progress bar
+// redrawn in place on a terminal, one line per update otherwise (or JSON lines
+// with --json). Ends on Ctrl-C (exit 0), or after --once / --count updates.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <thread>
+
+#include "ctl/commands.h"
+#include "ctl/output.h"
+
+namespace xerod::ctl {
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void OnInterrupt(int /*signal*/) { g_interrupted = true; }
+
+struct Snapshot {
+  std::uint64_t sent = 0, waiting = 0, failed = 0;
+  bool paused = false;
+};
+
+Snapshot Take(Client& client) {
+  VariantMap status = client.manager->GetStatus();
+  Snapshot s;
+  auto it = status.find("job_counts");
+  if (it != status.end() &&
+      it->second.containsValueOfType<std::map<std::string, std::uint64_t>>()) {
+    auto counts = it->second.get<std::map<std::string, std::uint64_t>>();
+    s.sent = counts["succeeded"];
+    s.failed = counts["dead"];
+    s.waiting = counts["queued"] + counts["running"] + counts["retrying"] + counts["unknown"];
+  }
+  auto paused = status.find("paused");
+  s.paused = paused != status.end() && paused->second.containsValueOfType<bool>() &&
+             paused->second.get<bool>();
+  return s;
+}
+
+std::string Bar(double fraction, int width) {
+  int filled = static_cast<int>(fraction * width + 0.5);
+  filled = std::clamp(filled, 0, width);
+  return std::string(static_cast<std::size_t>(filled), '#') +
+         std::string(static_cast<std::size_t>(width - filled), '.');
+}
+
+}  // namespace
+
+int RunWatch(Client& client, const GlobalOptions& global, const WatchOptions& options) {
+  g_interrupted = false;
+  struct sigaction action {};
+  action.sa_handler = OnInterrupt;
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  const bool tty = !global.json && isatty(STDOUT_FILENO) == 1;
+  const auto interval = std::chrono::duration<double>(std::max(options.interval_seconds, 0.05));
+
+  Snapshot first = Take(client);
+  Snapshot previous = first;
+  auto previous_time = std::chrono::steady_clock::now();
+  double rate = -1;  // jobs/s, smoothed; negative until measured
+  std::int64_t updates = 0;
+  while (true) {
+    Snapshot now = updates == 0 ? first : Take(client);
+    auto now_time = std::chrono::steady_clock::now();
+    if (updates > 0) {
+      double dt = std::chrono::duration<double>(now_time - previous_time).count();
+      double instant =
+          dt > 0 ? static_cast<double>(now.sent - std::min(now.sent, previous.sent)) / dt : 0;
+      rate = rate < 0 ? instant : 0.7 * rate + 0.3 * instant;
+    }
+    std::string rate_text = rate < 0 ? "-" : fmt::format("{:.1f}/s", rate);
+    std::string eta = "-";
+    if (now.waiting == 0) {
+      eta = "done";
+    } else if (rate > 0) {
+      eta = FormatDuration(static_cast<std::int64_t>(static_cast<double>(now.waiting) / rate));
+    }
+    std::uint64_t done_since_start = now.sent - std::min(now.sent, first.sent);
+    std::uint64_t total = done_since_start + now.waiting;
+    double fraction =
+        total == 0 ? 1.0 : static_cast<double>(done_since_start) / static_cast<double>(total);
+    if (global.json) {
+      nlohmann::json line = {{"sent", now.sent},
+                             {"waiting", now.waiting},
+                             {"failed", now.failed},
+                             {"paused", now.paused},
+                             {"rate", rate < 0 ? 0.0 : rate}};
+      if (rate > 0 && now.waiting > 0) {
+        line["eta_seconds"] = static_cast<std::int64_t>(static_cast<double>(now.waiting) / rate);
+      }
+      PrintJson(line);
+    } else {
+      std::string text =
+          fmt::format("sent {}  waiting {}  failed {}  rate {}  ETA {}{}", now.sent, now.waiting,
+                      now.failed, rate_text, eta, now.paused ? "  (PAUSED)" : "");
+      if (tty) {
+        std::printf("\r[%s] %3.0f%%  %s\033[K", Bar(fraction, 30).c_str(), fraction * 100,
+                    text.c_str());
+      } else {
+        std::printf("%s\n", text.c_str());
+      }
+    }
+    std::fflush(stdout);
+    ++updates;
+    previous = now;
+    previous_time = now_time;
+    if (options.once || (options.count && updates >= *options.count)) break;
+    auto deadline = std::chrono::steady_clock::now() + interval;
+    while (!g_interrupted && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (g_interrupted) break;
+  }
+  if (tty) std::printf("\n");
+  return kExitOk;
+}
+
+}  // namespace xerod::ctl

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: MIT
+#include "dbus/manager.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <boost/asio/post.hpp>
+
+#include "dbus/convert.h"
+#include "dbus/guard.h"
+#include "dbus/names.h"
+#include "xerod/version.h"
+
+namespace xerod::dbus {
+namespace {
+
+constexpr auto kCountsRefreshDelay = std::chrono::milliseconds(500);
+
+template <typename T>
+T OrThrow(Result<T> r) {
+  if (!r) throw ToDbusError(r.error());
+  return std::move(*r);
+}
+
+}  // namespace
+
+Manager::Manager(sdbus::IConnection& connection, boost::asio::io_context& io, JobQueue& queue,
+                 ControlHooks hooks, ControlOptions options)
+    : AdaptorInterfaces(connection, kObjectPath),
+      io_(io),
+      queue_(queue),
+      hooks_(std::move(hooks)),
+      options_(std::move(options)),
+      access_(hooks_.admin_group),
+      counts_timer_(io) {
+  counts_ = CountsToMap({});
+  registerAdaptor();
+}
+
+Manager::~Manager() {
+  *alive_ = false;
+  unregisterAdaptor();
+}
+
+Status Manager::LoadInitialState() {
+  auto holds = queue_.Holds();
+  if (!holds) return Fail(holds.error());
+  auto global = holds->find("*");
+  paused_ = global != holds->end() && global->second.paused;
+  auto counts = queue_.Counts();
+  if (!counts) return Fail(counts.error());
+  counts_ = CountsToMap(*counts);
+  return Ok();
+}
+
+void Manager::Post(std::function<void()> task) {
+  boost::asio::post(io_, [this, alive = alive_, task = std::move(task)] {
+    if (!*alive) return;
+    try {
+      task();
+    } catch (const std::exception& e) {
+      spdlog::error("D-Bus: {}", e.what());
+    }
+    if (pump_) pump_->Kick();
+  });
+}
+
+void Manager::RequireAdmin(const char* method) {
+  const sdbus::Message* call = getObject().getCurrentlyProcessedMessage();
+  if (!call) throw sdbus::Error(kErrorPermissionDenied, "no caller");
+  if (auto ok = access_.CheckAdmin(*call, method); !ok) throw ToDbusError(ok.error());
+}
+
+// ---- Queue events -------------------------------------------------------
+
+void Manager::OnJobStateChanged(const JobStateChange& change) {
+  emitJobStateChanged(change.job_id, change.connection, std::string(ToString(change.kind)),
+                      change.source_id, std::string(ToString(change.state)), change.error);
+  ScheduleCountsRefresh();
+}
+
+void Manager::OnHoldChanged(const HoldChange& change) {
+  emitHoldChanged(change.scope, change.hold.paused, change.hold.parked, change.hold.reason);
+  if (change.scope == "*" && change.hold.paused != paused_) {
+    paused_ = change.hold.paused;
+    emitPropertiesChangedSignal(kManagerInterface, {"Paused"});
+  }
+}
+
+void Manager::OnConfigReloaded() {
+  emitPropertiesChangedSignal(kManagerInterface, {"ConfigGeneration"});
+}
+
+void Manager::ScheduleCountsRefresh() {
+  if (counts_refresh_armed_) return;
+  counts_refresh_armed_ = true;
+  counts_timer_.expires_after(kCountsRefreshDelay);
+  counts_timer_.async_wait([this, alive = alive_](const boost::system::error_code& ec) {
+    if (ec || !*alive) return;
+    counts_refresh_armed_ = false;
+    queue_.CountsAsync(std::nullopt, [this, alive](Result<StateCounts> counts) {
+      Post([this, counts = std::move(counts)] {
+        if (!counts) {
+          spdlog::warn("job counts: {}", counts.error().message());
+          return;
+        }
+        auto fresh = CountsToMap(*counts);
+        if (fresh == counts_) return;
+        counts_ = std::move(fresh);
+        emitPropertiesChangedSignal(kManagerInterface, {"JobCounts"});
+      });
+    });
+  });
+}
+
+// ---- Read-only methods --------------------------------------------------
+
+void Manager::GetStatus(sdbus::Result<std::map<std::string, sdbus::Variant>>&& result) {
+  Guarded("GetStatus", [&] {
+    auto reply =
+        std::make_shared<sdbus::Result<std::map<std::string, sdbus::Variant>>>(std::move(result));
+    queue_.CountsAsync(std::nullopt, [this, reply](Result<StateCounts> counts) {
+      if (!counts) {
+        Post([reply, e = counts.error()] { reply->returnError(ToDbusError(e)); });
+        return;
+      }
+      queue_.HoldsAsync(
+          [this, reply, counts = std::move(*counts)](Result<std::map<std::string, Hold>> holds) {
+            Post([this, reply, counts, holds = std::move(holds)] {
+              if (!holds) return reply->returnError(ToDbusError(holds.error()));
+              std::map<std::string, sdbus::Variant> status;
+              auto uptime = std::chrono::duration_cast<std::chrono::microseconds>(
+                  std::chrono::steady_clock::now() - started_);
+              status["version"] = sdbus::Variant(std::string(kVersion));
+              status["uptime_usec"] = sdbus::Variant(static_cast<std::uint64_t>(uptime.count()));
+              status["pid"] = sdbus::Variant(static_cast<std::uint32_t>(getpid()));
+              auto global = holds->find("*");
+              status["paused"] = sdbus::Variant(global != holds->end() && global->second.paused);
+              status["config_generation"] =
+                  sdbus::Variant(static_cast<std::uint32_t>(hooks_.config_generation()));
+              status["job_counts"] = sdbus::Variant(CountsToMap(counts));
+              std::map<std::string, sdbus::Struct<bool, bool, std::string>> hold_map;
+              for (const auto& [scope, hold] : *holds) {
+                hold_map[scope] =
+                    sdbus::Struct<bool, bool, std::string>(hold.paused, hold.parked, hold.reason);
+              }
+              status["holds"] = sdbus::Variant(hold_map);
+              status["bus"] = sdbus::Variant(std::string(ToString(options_.bus)));
+              status["database"] = sdbus::Variant(options_.database);
+              reply->returnResults(status);
+            });
+          });
+    });
+  });
+}
+
+void Manager::ListJobs(
+    sdbus::Result<std::vector<std::map<std::string, sdbus::Variant>>, std::int64_t>&& result,
+    std::map<std::string, sdbus::Variant> filter) {
+  Guarded("ListJobs", [&] {
+    JobFilter parsed = OrThrow(ParseJobFilter(filter));
+    auto reply = std::make_shared<
+        sdbus::Result<std::vector<std::map<std::string, sdbus::Variant>>, std::int64_t>>(
+        std::move(result));
+    queue_.ListAsync(parsed, [this, reply](Result<JobPage> page) {
+      Post([reply, page = std::move(page)] {
+        if (!page) return reply->returnError(ToDbusError(page.error()));
+        std::vector<std::map<std::string, sdbus::Variant>> jobs;
+        jobs.reserve(page->jobs.size());
+        for (const Job& job : page->jobs) jobs.push_back(JobToVariants(job, false));
+        reply->returnResults(jobs, page->next_after_id.value_or(0));
+      });
+    });
+  });
+}
+
+void Manager::ShowJob(sdbus::Result<std::map<std::string, sdbus::Variant>,
+                                    std::vector<std::map<std::string, sdbus::Variant>>>&& result,
+                      std::int64_t job_id) {
+  Guarded("ShowJob", [&] {
+    auto reply =
+        std::make_shared<sdbus::Result<std::map<std::string, sdbus::Variant>,
+                                       std::vector<std::map<std::string, sdbus::Variant>>>>(
+            std::move(result));
+    queue_.ShowAsync(job_id, [this, reply](Result<JobDetail> detail) {
+      Post([reply, detail = std::move(detail)] {
+        if (!detail) return reply->returnError(ToDbusError(detail.error()));
+        std::vector<std::map<std::string, sdbus::Variant>> attempts;
+        for (const JobAttempt& a : detail->attempts) attempts.push_back(AttemptToVariants(a));
+        reply->returnResults(JobToVariants(detail->job, true), attempts);
+      });
+    });
+  });
+}
+
+// ---- Properties ---------------------------------------------------------
+
+std::string Manager::Version() { return kVersion; }
+bool Manager::Paused() { return paused_; }
+std::map<std::string, std::uint64_t> Manager::JobCounts() { return counts_; }
+std::uint32_t Manager::ConfigGeneration() {
+  return Guarded("ConfigGeneration",
+                 [&] { return static_cast<std::uint32_t>(hooks_.config_generation()); });
+}
+
+}  // namespace xerod::dbus

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: MIT
+//
+// Access control in two layers, on a private system-like bus: the real policy
+// file (etc/dbus-1/system.d/org.xerod.Xerod1.conf) lets root call everything
+// and others only read; behind a permissive test policy, the daemon's own
+// check still refuses non-admins. Needs root (to own the name and to run
+// clients as nobody with setpriv); skipped otherwise.
+#include "dbus/access.h"
+
+#include <grp.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "dbus/bus_fixture.h"
+
+namespace xerod::testing {
+namespace {
+
+TEST(AccessCheckerTest, RootOrAdminGroupMember) {
+  group* root_group = getgrnam("root");
+  ASSERT_NE(root_group, nullptr);
+  EXPECT_TRUE(dbus::AccessChecker::IsAdmin(0, {}, "no-such-group"));
+  EXPECT_TRUE(dbus::AccessChecker::IsAdmin(65534, {100, root_group->gr_gid}, "root"));
+  EXPECT_FALSE(dbus::AccessChecker::IsAdmin(65534, {100}, "root"));
+  EXPECT_FALSE(dbus::AccessChecker::IsAdmin(65534, {root_group->gr_gid}, "no-such-group"));
+  EXPECT_FALSE(dbus::AccessChecker::IsAdmin(65534, {root_group->gr_gid}, ""));
+}
+
+// A system-like bus config (after /usr/share/dbus-1/system.conf) including `policy`.
+std::string SystemBusConfig(const std::string& socket, const std::string& policy) {
+  return R"(<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=)" +
+         socket + R"(</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus"
+           send_interface="org.freedesktop.DBus"/>
+    <allow send_destination="org.freedesktop.DBus"
+           send_interface="org.freedesktop.DBus.Introspectable"/>
+    <allow send_destination="org.freedesktop.DBus"
+           send_interface="org.freedesktop.DBus.Properties"/>
+  </policy>
+  <include>)" +
+         policy + R"(</include>
+</busconfig>
+)";
+}
+
+class AccessTest : public ::testing::Test {
+ protected:
+  void Start(const std::string& policy, const std::string& admin_group = "xerod-admin") {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root: owns the name and runs clients as nobody";
+    if (access("/usr/bin/setpriv", X_OK) != 0) GTEST_SKIP() << "needs setpriv (util-linux)";
+    chmod(dir_.path().c_str(), 0755);  // nobody must reach the socket
+    std::string config = dir_.File("system-bus.conf");
+    WriteFile(config, SystemBusConfig(dir_.File("bus.sock"), policy));
+    bus_ = std::make_unique<PrivateBus>(dir_, config);
+    ASSERT_FALSE(bus_->address().empty()) << ReadFile(dir_.File("dbus-daemon.log"));
+    setenv("DBUS_SYSTEM_BUS_ADDRESS", bus_->address().c_str(), 1);
+    service_ = std::make_unique<InProcessService>(dir_, BusKind::kSystem, admin_group);
+    ASSERT_EQ(service_->start_error(), "");
+  }
+
+  // Runs xerod-ctl --bus system ARGS, as nobody:nogroup when `as_nobody`.
+  // Returns the exit code; output in *out.
+  int Ctl(const std::string& args, bool as_nobody, std::string* out) {
+    std::string file = dir_.File("ctl.out");
+    std::string cmd = (as_nobody ? "setpriv --reuid=nobody --regid=nogroup --clear-groups " : "") +
+                      BinaryPath("xerod-ctl") + " --bus system " + args + " > " + file + " 2>&1";
+    int status = std::system(cmd.c_str());
+    *out = ReadFile(file);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  void TearDown() override {
+    service_.reset();
+    bus_.reset();
+  }
+
+  TempDir dir_;
+  std::unique_ptr<PrivateBus> bus_;
+  std::unique_ptr<InProcessService> service_;
+};
+
+TEST_F(AccessTest, RealPolicyLetsRootMutateAndOthersOnlyRead) {
+  Start(SourceDir() + "/etc/dbus-1/system.d/org.xerod.Xerod1.conf");
+  std::string out;
+  EXPECT_EQ(Ctl("pause", false, &out), 0) << out;
+  EXPECT_NE(out.find("paused all connections"), std::string::npos) << out;
+  EXPECT_EQ(Ctl("resume", true, &out), 1) << out;
+  EXPECT_NE(out.find("permission denied"), std::string::npos) << out;
+  EXPECT_NE(out.find("Rejected send message"), std::string::npos) << out;  // the bus said no
+  EXPECT_EQ(Ctl("--json status", true, &out), 0) << out;
+  EXPECT_NE(out.find("\"paused\":true"), std::string::npos) << out;
+  EXPECT_EQ(Ctl("job list", true, &out), 0) << out;
+}
+
+TEST_F(AccessTest, DaemonRefusesNonAdminsThatPassThePolicy) {
+  std::string permissive = dir_.File("permissive.conf");
+  WriteFile(permissive, R"(<busconfig>
+  <policy user="root"><allow own="org.xerod.Xerod1"/></policy>
+  <policy context="default"><allow send_destination="org.xerod.Xerod1"/></policy>
+</busconfig>
+)");
+  Start(permissive);
+  std::string out;
+  EXPECT_EQ(Ctl("pause acme", true, &out), 1) << out;
+  EXPECT_NE(out.find("Pause needs root or membership of group 'xerod-admin'"), std::string::npos)
+      << out;
+  EXPECT_EQ(Ctl("reload", true, &out), 1) << out;
+  EXPECT_NE(out.find("Reload needs root"), std::string::npos) << out;
+  EXPECT_EQ(Ctl("pause acme", false, &out), 0) << out;
+}
+
+TEST_F(AccessTest, AdminGroupMembersMayMutate) {
+  std::string permissive = dir_.File("permissive.conf");
+  WriteFile(permissive, R"(<busconfig>
+  <policy user="root"><allow own="org.xerod.Xerod1"/></policy>
+  <policy context="default"><allow send_destination="org.xerod.Xerod1"/></policy>
+</busconfig>
+)");
+  Start(permissive, "nogroup");  // nobody's group
+  std::string out;
+  EXPECT_EQ(Ctl("pause acme", true, &out), 0) << out;
+  EXPECT_EQ(Ctl("--json status", true, &out), 0) << out;
+  EXPECT_NE(out.find("\"acme\":{\"parked\":false,\"paused\":true"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace xerod::testing

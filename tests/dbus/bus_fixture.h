@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+//
+// D-Bus test helpers: a private dbus-daemon, and the ControlService running
+// in-process on its own io_context thread over a real JobQueue in a temp dir.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "dbus/control_service.h"
+#include "support/subprocess.h"
+#include "support/test_support.h"
+#include "xerod/job_queue.h"
+
+namespace xerod::testing {
+
+// A dbus-daemon started with `--nofork --print-address`: with --session, or
+// with `config_file` (a system-like bus). Stopped on destruction.
+class PrivateBus {
+ public:
+  explicit PrivateBus(const TempDir& dir, const std::string& config_file = "");
+  ~PrivateBus();
+  PrivateBus(const PrivateBus&) = delete;
+  PrivateBus& operator=(const PrivateBus&) = delete;
+
+  // Empty if the daemon did not start.
+  const std::string& address() const { return address_; }
+
+ private:
+  std::unique_ptr<Subprocess> process_;
+  std::string address_;
+};
+
+// ControlService + JobQueue on a loop thread. The test's reload hook result and
+// admin group can be set before calls; they are read on the loop thread.
+class InProcessService {
+ public:
+  InProcessService(const TempDir& dir, BusKind bus, std::string admin_group = "xerod-admin");
+  ~InProcessService();
+  InProcessService(const InProcessService&) = delete;
+  InProcessService& operator=(const InProcessService&) = delete;
+
+  // Whether Start() succeeded; the error otherwise.
+  const std::string& start_error() const { return start_error_; }
+  JobQueue& queue() { return *queue_; }
+
+  // The next Reload() outcome (ok with generation+1 by default).
+  void SetReloadErrors(std::vector<std::string> errors);
+  int generation() const { return generation_; }
+  // Runs `fn` on the loop thread and waits for it.
+  void RunOnLoop(const std::function<void()>& fn);
+
+ private:
+  boost::asio::io_context io_;
+  std::unique_ptr<JobQueue> queue_;
+  std::unique_ptr<dbus::ControlService> service_;
+  std::thread thread_;
+  std::string start_error_;
+  std::string admin_group_;
+  std::vector<std::string> reload_errors_;
+  std::atomic<int> generation_{1};
+};
+
+}  // namespace xerod::testing
