@@ -65,6 +65,17 @@ struct HttpRequest {
   std::optional<Duration> connect_timeout;
   std::optional<Duration> total_timeout;
 
+  // Convenience for code built with -Wextra, where designated initializers that
+  // skip members warn (-Wmissing-field-initializers).
+  static HttpRequest Make(HttpMethod method, std::string url, std::string body = {}) {
+    HttpRequest r;
+    r.method = method;
+    r.url = std::move(url);
+    r.body = std::move(body);
+    return r;
+  }
+
+  // Appends a header; returns *this for chaining.
   HttpRequest& Header(std::string name, std::string value, bool sensitive = false) {
     headers.push_back({std::move(name), std::move(value), sensitive});
     return *this;

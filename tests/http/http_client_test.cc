@@ -50,9 +50,7 @@ TEST_F(HttpClientTest, MethodsBodiesAndHeadersRoundTrip) {
   const HttpMethod methods[] = {HttpMethod::kGet, HttpMethod::kPost, HttpMethod::kPut,
                                 HttpMethod::kDelete};
   for (HttpMethod m : methods) {
-    HttpRequest req;
-    req.method = m;
-    req.url = server.Url("/api.xro/2.0/Invoices?page=2");
+    HttpRequest req = HttpRequest::Make(m, server.Url("/api.xro/2.0/Invoices?page=2"));
     req.Header("Xero-Tenant-Id", "tenant-1").Header("Content-Type", "application/json");
     if (m != HttpMethod::kGet) req.body = std::string("{\"method\":\"") + ToString(m) + "\"}";
     auto r = Fetch(io_, *client, req);
