@@ -113,6 +113,15 @@ Response HandleSettings(Ctx& ctx, const std::string& resource,
   const Organisation& org = ctx.org;
   nlohmann::json items = nlohmann::json::array();
   const std::string id = rest.empty() ? "" : rest[0];
+  if (resource == "Organisation" && EqualsIgnoreCase(id, "Actions")) {
+    // The demo organisation may do everything xerod needs (facts §2).
+    for (const char* action : {"CreateApprovedInvoice", "CreateDraftInvoice", "CreateApprovedBill",
+                               "CreateDraftBill", "CreateInvoicePayment", "CreateBillPayment",
+                               "UseMulticurrency", "AttachFilesIntoInvoice"})
+      items.push_back({{"Name", action}, {"Status", "ALLOWED"}});
+    return JsonResponse(200, Envelope(ctx.org.rng, ctx.now, "Actions", items));
+  }
+  if (!id.empty() && resource == "Organisation") return NotFound();
   if (resource == "Organisation") {
     items.push_back(OrganisationJson(org));
     return JsonResponse(200, Envelope(ctx.org.rng, ctx.now, "Organisations", items));

@@ -29,6 +29,12 @@ TEST(Settings, OrganisationReportsOptions) {
   EXPECT_EQ(o["OrganisationStatus"], "ACTIVE");
   EXPECT_EQ(r.json["Status"], "OK");
   EXPECT_TRUE(r.json["DateTimeUTC"].get<std::string>().starts_with("/Date("));
+  Reply actions = sim.Get("/api.xro/2.0/Organisation/Actions");
+  ASSERT_EQ(actions.status, 200);
+  const auto* approve = FindBy(actions.json["Actions"], "Name", "CreateApprovedInvoice");
+  ASSERT_NE(approve, nullptr);
+  EXPECT_EQ((*approve)["Status"], "ALLOWED");
+  EXPECT_EQ(sim.Get("/api.xro/2.0/Organisation/Other").status, 404);
 }
 
 TEST(Settings, NzDemoChartTaxRatesCurrenciesAndItems) {
