@@ -170,6 +170,24 @@ TEST_F(HttpClientTest, HundredConcurrentTransfersAllComplete) {
   EXPECT_GT(server.connections(), 1);  // they really ran in parallel
 }
 
+TEST_F(HttpClientTest, MaxHostConnectionsCapsParallelConnections) {
+  TestHttpServer server([](const RecordedRequest& req) {
+    ScriptedReply r = testing::EchoReply(req);
+    r.delay = std::chrono::milliseconds(30);
+    return r;
+  });
+  HttpClientOptions options;
+  options.max_host_connections = 2;
+  auto client = MakeClient(options);
+  int ok = 0;
+  for (int i = 0; i < 12; ++i) {
+    client->Send(HttpRequest::Make(HttpMethod::kGet, server.Url("/capped")),
+                 [&ok](HttpResponse r) { ok += r.ok() && r.status == 200 ? 1 : 0; });
+  }
+  ASSERT_TRUE(RunUntil(io_, [&] { return ok == 12; })) << ok;
+  EXPECT_EQ(server.connections(), 2);  // the other transfers queued inside libcurl
+}
+
 TEST_F(HttpClientTest, ConnectionRefusedIsConnectFailed) {
   auto client = MakeClient();
   int port = testing::FreeLoopbackPort();
