@@ -11,9 +11,7 @@ namespace xerod::config {
 namespace {
 
 using std::chrono::days;
-using std::chrono::hours;
 using std::chrono::milliseconds;
-using std::chrono::minutes;
 using std::chrono::seconds;
 using Node = YAML::Node;
 

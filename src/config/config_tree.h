@@ -2,8 +2,8 @@
 //
 // Fills a Config from a parsed YAML document, reporting every problem to the
 // Reader. Private to src/config/: config_loader.cc owns file reading and YAML
-// parsing, config_tree.cc the top level and small sections, config_xero.cc and
-// config_mail.cc the sections with cross-field rules.
+// parsing, config_tree.cc the top level and small sections, config_xero.cc,
+// config_mail.cc (smtp, notify) and config_connections.cc the larger sections.
 #pragma once
 
 #include <yaml-cpp/yaml.h>

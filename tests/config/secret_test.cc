@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include <optional>
 #include <sstream>
 
 #include "support/test_support.h"
