@@ -120,6 +120,13 @@ Decimal Decimal::operator*(Decimal o) const {
   return FromUnits(DivRound(static_cast<Int128>(units_) * o.units_, kScale));
 }
 
+std::optional<Decimal> Decimal::CheckedMul(Decimal o) const {
+  const Int128 product = static_cast<Int128>(units_) * o.units_;
+  const Int128 limit = static_cast<Int128>(std::numeric_limits<std::int64_t>::max()) * kScale;
+  if (product > limit || product < -limit) return std::nullopt;
+  return *this * o;
+}
+
 Decimal Decimal::operator/(Decimal o) const {
   if (o.units_ == 0) return FromUnits(0);
   return FromUnits(DivRound(static_cast<Int128>(units_) * kScale, o.units_));

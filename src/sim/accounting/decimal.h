@@ -52,6 +52,8 @@ class Decimal {
   }
   // Product and quotient, rounded half away from zero to four decimals.
   Decimal operator*(Decimal o) const;
+  // The product, or nullopt when it does not fit.
+  std::optional<Decimal> CheckedMul(Decimal o) const;
   // Division by zero yields zero (callers check the divisor first).
   Decimal operator/(Decimal o) const;
   auto operator<=>(const Decimal&) const = default;

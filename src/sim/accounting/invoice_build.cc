@@ -10,6 +10,10 @@ namespace xero_sim {
 namespace {
 
 const Decimal kHundred = Decimal::FromInt(100);
+// Largest line amount accepted; keeps every sum of lines far from overflow.
+const Decimal kMaxLineAmount = Decimal::FromInt(1'000'000'000'000);
+
+bool OutOfRange(Decimal d) { return d > kMaxLineAmount || d < -kMaxLineAmount; }
 
 bool Has(const nlohmann::json& e, const char* key) {
   auto it = e.find(key);
@@ -115,8 +119,21 @@ std::optional<LineItem> BuildLine(LineContext& lc, const nlohmann::json& l,
   if (line.unit_amount) *line.unit_amount = line.unit_amount->Round(lc.unit_dp);
   if (line.quantity) *line.quantity = line.quantity->Round(4);
   if (line.unit_amount && !line.quantity) line.quantity = Decimal::FromInt(1);
+  if (line.discount_rate && (*line.discount_rate < Decimal() || *line.discount_rate > kHundred)) {
+    lc.errors.push_back("The discount rate must be between 0 and 100");
+    line.discount_rate.reset();
+  }
+  const std::optional<Decimal> product =
+      line.unit_amount ? line.quantity->CheckedMul(*line.unit_amount) : std::nullopt;
+  if ((line.unit_amount && (!product || OutOfRange(*product))) ||
+      (line_amount && OutOfRange(*line_amount)) ||
+      (line.discount_amount && OutOfRange(*line.discount_amount)) ||
+      (tax_amount && OutOfRange(*tax_amount))) {
+    lc.errors.push_back("A line item amount is outside the range Xero accepts");
+    return std::nullopt;
+  }
   if (line.unit_amount) {
-    Decimal gross = *line.quantity * *line.unit_amount;
+    Decimal gross = *product;
     Decimal computed = gross;
     if (line.discount_rate)
       computed = gross * (kHundred - *line.discount_rate) / kHundred;

@@ -225,6 +225,14 @@ TEST(InvoiceValidation, XeroMessagesForBadLines) {
   json item = SimpleInvoice("V-8");
   item["LineItems"][0] = {{"ItemCode", "NOPE"}, {"Quantity", 1}};
   EXPECT_EQ(one(item), std::vector<std::string>{"Item code 'NOPE' is not valid"});
+  json huge = SimpleInvoice("V-10");
+  huge["LineItems"][0]["Quantity"] = 1e12;
+  huge["LineItems"][0]["UnitAmount"] = 1e12;
+  EXPECT_EQ(one(huge),
+            std::vector<std::string>{"A line item amount is outside the range Xero accepts"});
+  json rate = SimpleInvoice("V-11");
+  rate["LineItems"][0]["DiscountRate"] = 150;
+  EXPECT_EQ(one(rate), std::vector<std::string>{"The discount rate must be between 0 and 100"});
   EXPECT_EQ(Stats(sim.org()).invoices, 0);
   // A draft may omit the account; a description-only line is fine.
   json draft = SimpleInvoice("V-9", "DRAFT");
