@@ -36,17 +36,27 @@ void WriterThread::Submit(Request request) {
 
 void WriterThread::Loop() {
   std::deque<Request> group;
+  std::size_t last_group = 1;
   while (true) {
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
       if (pending_.empty()) return;  // stopping and drained
+      // Adaptive group commit: callers released by the previous commit are
+      // still on their way back; if fewer than last time are waiting, give them
+      // a moment so they share this commit's fsync. A lone caller (last group
+      // of 1) never waits.
+      if (last_group > 1 && pending_.size() < last_group) {
+        cv_.wait_for(lock, kGatherWindow,
+                     [&] { return stopping_ || pending_.size() >= last_group; });
+      }
       while (!pending_.empty() && group.size() < max_group_) {
         group.push_back(std::move(pending_.front()));
         pending_.pop_front();
       }
     }
     RunGroup(group);
+    last_group = group.size();
     group.clear();
   }
 }

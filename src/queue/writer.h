@@ -7,6 +7,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -21,6 +22,10 @@ namespace xerod::queue {
 
 class WriterThread {
  public:
+  // How long the thread waits for stragglers when fewer requests are pending
+  // than the previous group had (see Loop()).
+  static constexpr std::chrono::microseconds kGatherWindow{200};
+
   struct Request {
     // Runs on the writer thread inside the group transaction.
     std::function<Status(store::Db&)> work;
