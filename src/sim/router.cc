@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+#include "sim/router.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "sim/admin.h"
+#include "sim/http_util.h"
+#include "sim/oauth.h"
+
+namespace xero_sim {
+namespace {
+
+Plan Answer(Response r) {
+  Plan p;
+  p.response = std::move(r);
+  return p;
+}
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+}  // namespace
+
+Plan Router::Route(Request request) {
+  // The admin API is never subject to faults.
+  if (request.path == "/_sim" || request.path.starts_with("/_sim/")) {
+    return Answer(HandleAdmin(state_, request, state_file_));
+  }
+  std::chrono::milliseconds delay{0};
+  if (auto fault = state_.faults.Take(request.method, request.path)) {
+    delay = std::chrono::milliseconds(fault->delay_ms);
+    if (fault->drop || fault->status != 0) {
+      Plan p;
+      p.delay = delay;
+      p.drop = fault->drop;
+      if (!fault->drop) p.response = FaultResponse(*fault);
+      return p;
+    }
+  }
+  Plan plan;
+  std::string lower = Lower(request.path);
+  if (request.path.starts_with("/api.xro/2.0/")) {
+    plan = PlanApiCall(state_, std::move(request));
+  } else if (lower == "/connect/authorize" || lower == "/identity/connect/authorize") {
+    plan = Answer(HandleAuthorize(state_, request));
+  } else if (lower == "/connect/token") {
+    plan = Answer(HandleToken(state_, request));
+  } else if (lower == "/connect/revocation") {
+    plan = Answer(HandleRevocation(state_, request));
+  } else if (lower == "/connections" || lower.starts_with("/connections/")) {
+    request.path = lower.size() == request.path.size() ? "/connections" + request.path.substr(12)
+                                                       : request.path;
+    plan = Answer(HandleConnections(state_, request));
+  } else if (lower == "/.well-known/openid-configuration") {
+    plan = Answer(HandleOpenIdConfiguration(request));
+  } else {
+    plan = Answer(Problem(404, "Not Found", "The resource you're looking for cannot be found"));
+  }
+  plan.delay = delay;
+  return plan;
+}
+
+}  // namespace xero_sim

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: MIT
+// Routes one request to the admin API, the identity endpoints or the
+// accounting API, with faults, auth, limits and idempotency applied in front.
+// The answer is a Plan the session carries out: wait `delay`, then drop the
+// connection or send `response` (or the result of `execute`), holding `slot`
+// (a concurrent-call slot of the tenant) until the response is written.
+// io_context thread only; SimState must outlive every Plan.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "sim/accounting/http_types.h"
+#include "sim/rate_limiter.h"
+#include "sim/sim_state.h"
+
+namespace xero_sim {
+
+struct Plan {
+  std::chrono::milliseconds delay{0};
+  bool drop = false;
+  std::optional<Response> response;
+  std::function<Response()> execute;  // used when `response` is empty
+  std::unique_ptr<ConcurrencySlot> slot;
+};
+
+// Plans a call under /api.xro/2.0/: auth, tenant, scope and limit checks now;
+// idempotency and the accounting handler in `execute` (after any delay).
+Plan PlanApiCall(SimState& state, Request request);
+
+class Router {
+ public:
+  // `state_file`: where POST /_sim/save writes (empty: saving is refused).
+  Router(SimState& state, std::string state_file)
+      : state_(state), state_file_(std::move(state_file)) {}
+  Plan Route(Request request);
+
+ private:
+  SimState& state_;
+  std::string state_file_;
+};
+
+}  // namespace xero_sim
