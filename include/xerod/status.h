@@ -14,15 +14,15 @@
 namespace xerod {
 
 enum class Code {
-  kInvalidArgument,   // the caller's input is wrong; retrying it unchanged fails again
-  kNotFound,          // the named thing does not exist
-  kAlreadyExists,     // a thing with that name or key exists already
-  kFailedPrecondition,// the system is not in a state that allows the operation
-  kPermissionDenied,  // the caller may not do this
-  kUnavailable,       // transient: a resource is busy or unreachable; retry later
-  kCorrupt,           // stored data is damaged or from an incompatible version
-  kIo,                // an operating-system call failed
-  kInternal,          // a bug: an invariant was broken
+  kInvalidArgument,     // the caller's input is wrong; retrying it unchanged fails again
+  kNotFound,            // the named thing does not exist
+  kAlreadyExists,       // a thing with that name or key exists already
+  kFailedPrecondition,  // the system is not in a state that allows the operation
+  kPermissionDenied,    // the caller may not do this
+  kUnavailable,         // transient: a resource is busy or unreachable; retry later
+  kCorrupt,             // stored data is damaged or from an incompatible version
+  kIo,                  // an operating-system call failed
+  kInternal,            // a bug: an invariant was broken
 };
 
 // Stable lower-case name of a code ("invalid_argument", ...).

@@ -16,7 +16,8 @@ namespace xerod::testing {
 // A clock that moves only when told. Thread-safe.
 class FakeClock final : public Clock {
  public:
-  explicit FakeClock(TimePoint start = FromUnixMillis(1'780'000'000'000)) : now_(ToUnixMillis(start)) {}
+  explicit FakeClock(TimePoint start = FromUnixMillis(1'780'000'000'000))
+      : now_(ToUnixMillis(start)) {}
   TimePoint Now() const override { return FromUnixMillis(now_.load()); }
   void Advance(Duration d) { now_ += d.count(); }
   void Set(TimePoint t) { now_ = ToUnixMillis(t); }

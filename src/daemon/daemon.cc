@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: MIT
+#include "daemon/daemon.h"
+
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+
+#include "xerod/log.h"
+#include "xerod/store.h"
+#include "xerod/version.h"
+
+namespace xerod {
+
+// Everything Start() brings up, declared in start order and so destroyed in
+// reverse: later services may use earlier ones, never the other way round.
+struct Daemon::Services {
+  std::unique_ptr<Database> db;  // the state file, migrated to this binary's schema
+};
+
+Daemon::Daemon(DaemonOptions options, Config config)
+    : options_(std::move(options)),
+      config_(std::move(config)),
+      signals_(io_, SIGTERM, SIGINT, SIGHUP),
+      watchdog_timer_(io_) {}
+
+Daemon::~Daemon() = default;
+
+Status Daemon::Start() {
+  started_ = std::chrono::steady_clock::now();
+  spdlog::info("xerod {} starting (config {})", kVersion, options_.config_path);
+  auto services = std::make_unique<Services>();
+
+  // The state file: created 0600, migrated in one transaction, refused if newer than us.
+  auto db = Database::Open(config_.database);
+  if (!db) return Fail(db.error());
+  services->db = std::move(*db);
+  spdlog::info("database {} at schema version {}", config_.database,
+               services->db->schema_version());
+
+  services_ = std::move(services);
+  return Ok();
+}
+
+int Daemon::Run() {
+  DoWaitSignal();
+  watchdog_interval_ = SdNotifier::WatchdogPingInterval();
+  if (watchdog_interval_) DoWatchdog();
+
+  notifier_.Ready(StatusLine());
+  spdlog::info("ready: {}", StatusLine());
+  io_.run();
+  spdlog::info("stopped");
+  return exit_code_;
+}
+
+void Daemon::DoWaitSignal() {
+  signals_.async_wait([this](const boost::system::error_code& ec, int signal_number) {
+    if (ec) return;  // operation_aborted at shutdown
+    OnSignal(signal_number);
+    if (!stopping_) DoWaitSignal();
+  });
+}
+
+void Daemon::OnSignal(int signal_number) {
+  switch (signal_number) {
+    case SIGHUP:
+      Reload();
+      break;
+    case SIGTERM:
+      BeginStop("SIGTERM");
+      break;
+    case SIGINT:
+      BeginStop("SIGINT");
+      break;
+    default:
+      break;
+  }
+}
+
+void Daemon::Reload() {
+  notifier_.Reloading();
+  spdlog::info("reloading configuration from {}", options_.config_path);
+  auto loaded = LoadConfig(options_.config_path);
+  if (!loaded) {
+    for (const ConfigError& e : loaded.error()) spdlog::error("{}", e.ToString());
+    spdlog::error("reload failed: {} error(s) in {}; keeping the configuration in force",
+                  loaded.error().size(), options_.config_path);
+  } else {
+    Config next = std::move(*loaded);
+    // Settings bound at start-up keep their running values until a restart.
+    for (const std::string& key : RestartOnlyChanges(config_, next)) {
+      spdlog::warn("{} changed: takes effect after a restart (systemctl restart xerod)", key);
+    }
+    next.database = config_.database;
+    next.dbus = config_.dbus;
+    config_ = std::move(next);
+    ++config_generation_;
+    SetLogLevel(options_.log_level.value_or(config_.log.level));
+    spdlog::info("configuration reloaded (generation {})", config_generation_);
+  }
+  notifier_.Ready(StatusLine());
+}
+
+void Daemon::BeginStop(const char* why) {
+  if (stopping_) return;
+  stopping_ = true;
+  spdlog::info("{}: shutting down", why);
+  notifier_.Stopping();
+  signals_.cancel();
+  watchdog_timer_.cancel();
+  services_.reset();
+  io_.stop();
+}
+
+void Daemon::DoWatchdog() {
+  notifier_.Watchdog();
+  watchdog_timer_.expires_after(*watchdog_interval_);
+  watchdog_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) DoWatchdog();
+  });
+}
+
+std::string Daemon::StatusLine() const {
+  return fmt::format("config generation {}, log level {}, database {}", config_generation_,
+                     ToString(options_.log_level.value_or(config_.log.level)), config_.database);
+}
+
+std::vector<std::string> RestartOnlyChanges(const Config& running, const Config& loaded) {
+  std::vector<std::string> changed;
+  if (running.database != loaded.database) changed.emplace_back("database");
+  if (running.dbus.bus != loaded.dbus.bus) changed.emplace_back("dbus.bus");
+  return changed;
+}
+
+}  // namespace xerod

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+//
+// The daemon's lifecycle: owns the io_context that runs every service, the
+// signal handling (SIGTERM/SIGINT stop, SIGHUP reloads), the systemd
+// notifications (READY/STATUS/RELOADING/STOPPING/WATCHDOG) and the order in
+// which services start and stop. Not thread-safe: everything runs on the
+// thread that calls Run().
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "daemon/sd_notify.h"
+#include "xerod/config.h"
+#include "xerod/status.h"
+
+namespace xerod {
+
+struct DaemonOptions {
+  std::string config_path;            // re-read on reload
+  std::optional<LogLevel> log_level;  // --log-level: wins over the config, also after reloads
+};
+
+class Daemon {
+ public:
+  Daemon(DaemonOptions options, Config config);
+  ~Daemon();
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  // Opens the store and starts the services. An error means the daemon must exit 1.
+  Status Start();
+
+  // Signals READY and runs the loop until a stop signal. Returns the exit code.
+  int Run();
+
+ private:
+  void DoWaitSignal();
+  void OnSignal(int signal_number);
+  void Reload();
+  void BeginStop(const char* why);
+  void DoWatchdog();
+  std::string StatusLine() const;
+
+  DaemonOptions options_;
+  Config config_;
+  int config_generation_ = 1;
+  bool stopping_ = false;
+  int exit_code_ = 0;
+  std::chrono::steady_clock::time_point started_;
+
+  boost::asio::io_context io_;
+  boost::asio::signal_set signals_;
+  boost::asio::steady_timer watchdog_timer_;
+  std::optional<std::chrono::microseconds> watchdog_interval_;
+  SdNotifier notifier_;
+
+  struct Services;  // everything started by Start(), stopped in reverse
+  std::unique_ptr<Services> services_;
+};
+
+// Settings that cannot change without a restart; returns their names (dotted) that differ.
+std::vector<std::string> RestartOnlyChanges(const Config& running, const Config& loaded);
+
+}  // namespace xerod
