@@ -96,7 +96,7 @@ bool CheckOutcome(const std::string& text) {
 }
 
 TEST(ConfigFuzzTest, RandomMutationsOfTheExampleNeverThrow) {
-  std::string example = testing::ReadFile(testing::SourceDir() + "/etc/xerod/xerod.yaml");
+  std::string example = testing::ReadFile(XEROD_EXAMPLE_CONFIG);
   ASSERT_FALSE(example.empty());
   unsigned seed = 20261124;
   if (const char* s = std::getenv("XEROD_FUZZ_SEED")) seed = static_cast<unsigned>(std::atoi(s));

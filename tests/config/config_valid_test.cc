@@ -231,7 +231,7 @@ TEST(ConfigValidTest, CredentialNameResolvedInCredentialsDirectory) {
 }
 
 TEST(ConfigValidTest, ExampleConfigValidatesWithProductionDefaults) {
-  std::string path = testing::SourceDir() + "/etc/xerod/xerod.yaml";
+  std::string path = XEROD_EXAMPLE_CONFIG;
   auto c = LoadConfig(path);
   ASSERT_TRUE(c.has_value()) << FormatConfigErrors(c.error());
   EXPECT_EQ(c->source, path);
