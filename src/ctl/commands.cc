@@ -7,6 +7,7 @@
 
 #include "ctl/input.h"
 #include "ctl/output.h"
+#include "ctl/pipeline.h"
 
 namespace xerod::ctl {
 namespace {
@@ -65,14 +66,21 @@ int RunEnqueue(Client& client, const GlobalOptions& global, bool payments,
   json results = json::array();
   bool any_invalid = false;
   const std::size_t batch = std::max<std::size_t>(options.batch, 1);
+  std::vector<std::vector<std::string>> batches;
   for (std::size_t start = 0; start < docs->size(); start += batch) {
     std::size_t end = std::min(docs->size(), start + batch);
     std::vector<std::string> texts;
     texts.reserve(end - start);
     for (std::size_t i = start; i < end; ++i) texts.push_back((*docs)[i].text);
-    auto rows = payments ? client.manager->EnqueuePayments(options.connection, texts)
-                         : client.manager->EnqueueInvoices(options.connection, texts);
-    for (const auto& row : rows) {
+    batches.push_back(std::move(texts));
+  }
+  auto replies =
+      EnqueuePipelined(*client.connection, payments ? "EnqueuePayments" : "EnqueueInvoices",
+                       options.connection, batches);
+  for (std::size_t b = 0; b < replies.size(); ++b) {
+    const std::size_t start = b * batch;
+    const std::size_t end = std::min(docs->size(), start + batch);
+    for (const auto& row : replies[b]) {
       const std::uint32_t index = std::get<0>(row);
       const std::string& id = std::get<1>(row);
       const std::string& outcome = std::get<2>(row);

@@ -60,7 +60,7 @@ Result<std::string> NormalizeDecimal(std::string_view text, bool from_number) {
   std::string digits = int_part + frac_part;
   long shifted = static_cast<long>(int_part.size()) + exponent;  // digits before the point
   if (shifted < 0) {
-    digits.insert(0, static_cast<std::size_t>(-shifted), '0');
+    digits = std::string(static_cast<std::size_t>(-shifted), '0') + digits;
     shifted = 0;
   }
   auto point = static_cast<std::size_t>(shifted);
