@@ -59,10 +59,10 @@ static std::string EnvOr(const char* name, const std::string& fallback) {
 }
 
 std::string BinaryPath(const std::string& name) {
-  return EnvOr("XEROD_BIN_DIR", "./src") + "/" + name;
+  return EnvOr("XEROD_BIN_DIR", XEROD_DEFAULT_BIN_DIR) + "/" + name;
 }
 
-std::string SourceDir() { return EnvOr("XEROD_SOURCE_DIR", "."); }
+std::string SourceDir() { return EnvOr("XEROD_SOURCE_DIR", XEROD_DEFAULT_SOURCE_DIR); }
 
 std::string SharedDir() {
   std::string dir = EnvOr("XEROD_SHARED_DIR", SourceDir() + "/../shared");
