@@ -105,6 +105,10 @@ class ConnectionStore {
                                       const std::string& scopes,
                                       const std::vector<NewConnection>& connections);
 
+  // Binds one more connection to an existing (live) token set, re-binding an
+  // existing row of that name as CreateTokenSet does.
+  Status AddToTokenSet(std::int64_t token_set_id, const NewConnection& connection);
+
   Result<ConnectionInfo> Get(std::string_view name);
   Result<std::vector<ConnectionInfo>> List();
   Result<std::vector<ConnectionInfo>> ListByTokenSet(std::int64_t token_set_id);
@@ -134,6 +138,7 @@ class ConnectionStore {
 
  private:
   Result<store::Statement*> Prepare(std::string_view sql);
+  Status Upsert(std::int64_t token_set_id, ConnectionKind kind, const NewConnection& c);
   Status AddEvent(std::string_view name, ConnectionState state, const std::string& reason);
 
   store::Db& db_;

@@ -71,6 +71,11 @@ class ConnectionManager {
 
   void Add(const std::string& name, const std::string& tenant_id, const std::string& refresh_token,
            ConnectionCallback done);
+  // Binds `name` to another organisation `tenant_id` of the SAME grant as the
+  // existing connection `existing` (one token set, several connections); the
+  // tenant must be in that grant's /connections.
+  void Share(const std::string& existing, const std::string& name, const std::string& tenant_id,
+             ConnectionCallback done);
   // `tenant_id` may be empty: the single organisation of the custom connection.
   void AddCustom(const std::string& name, const std::string& tenant_id, ConnectionCallback done);
   void Disconnect(const std::string& name, std::function<void(Status)> done);

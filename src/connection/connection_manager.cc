@@ -261,6 +261,31 @@ void ConnectionManager::AddCustom(const std::string& name, const std::string& te
       });
 }
 
+void ConnectionManager::Share(const std::string& existing, const std::string& name,
+                              const std::string& tenant_id, ConnectionCallback done) {
+  tokens_.GetAccessToken(existing, [this, alive = alive_, name, tenant_id,
+                                    done = std::move(done)](Result<AccessGrant> grant) {
+    if (!*alive) return;
+    if (!grant) return done(Fail(grant.error()));
+    std::int64_t set_id = grant->token_set_id;
+    ListTenants(grant->access_token, [this, set_id, name, tenant_id,
+                                      done](Result<std::vector<Tenant>> tenants) {
+      if (!tenants) return done(Fail(tenants.error()));
+      for (const auto& t : *tenants) {
+        if (t.tenant_id != tenant_id) continue;
+        if (auto s = tokens_.store().AddToTokenSet(
+                set_id, {name, t.tenant_id, t.tenant_name, t.connection_id});
+            !s) {
+          return done(Fail(s.error()));
+        }
+        return done(tokens_.store().Get(name));
+      }
+      done(Fail(Code::kNotFound,
+                fmt::format("organisation {} is not connected through this grant", tenant_id)));
+    });
+  });
+}
+
 void ConnectionManager::Check(const std::string& name, ConnectionCallback done) {
   tokens_.GetAccessToken(name, [this, alive = alive_, name,
                                 done = std::move(done)](Result<AccessGrant> grant) {

@@ -130,6 +130,16 @@ Result<std::int64_t> ConnectionStore::CreateTokenSet(
     return Fail(s.error());
   }
   std::int64_t id = db_.LastInsertId();
+  for (const auto& c : connections) {
+    if (auto s = Upsert(id, kind, c); !s) return Fail(s.error());
+  }
+  if (auto s = tx->Commit(); !s) return Fail(s.error());
+  return id;
+}
+
+Status ConnectionStore::Upsert(std::int64_t token_set_id, ConnectionKind kind,
+                               const NewConnection& c) {
+  std::int64_t now = ToUnixMillis(clock_.Now());
   auto up = Prepare(
       "INSERT INTO connections (name, token_set_id, tenant_id, tenant_name, xero_connection_id, "
       "kind, state, reason, created_at, updated_at, state_changed_at, last_refresh_at) "
@@ -138,25 +148,36 @@ Result<std::int64_t> ConnectionStore::CreateTokenSet(
       "xero_connection_id = ?5, kind = ?6, state = 'active', reason = NULL, updated_at = ?7, "
       "state_changed_at = ?7, last_refresh_at = ?7");
   if (!up) return Fail(up.error());
-  for (const auto& c : connections) {
-    (*up)->Reset();
-    if (auto s = (*up)
-                     ->Bind(1, c.name)
-                     .Bind(2, id)
-                     .Bind(3, c.tenant_id)
-                     .Bind(4, c.tenant_name)
-                     .Bind(5, NonEmpty(c.xero_connection_id))
-                     .Bind(6, ToString(kind))
-                     .Bind(7, now)
-                     .Run();
-        !s) {
-      return Fail(s.error());
-    }
-    if (auto s = AddEvent(c.name, ConnectionState::kActive, "connected"); !s)
-      return Fail(s.error());
+  if (auto s = (*up)
+                   ->Bind(1, c.name)
+                   .Bind(2, token_set_id)
+                   .Bind(3, c.tenant_id)
+                   .Bind(4, c.tenant_name)
+                   .Bind(5, NonEmpty(c.xero_connection_id))
+                   .Bind(6, ToString(kind))
+                   .Bind(7, now)
+                   .Run();
+      !s) {
+    return Fail(s.error());
   }
-  if (auto s = tx->Commit(); !s) return Fail(s.error());
-  return id;
+  return AddEvent(c.name, ConnectionState::kActive, "connected");
+}
+
+Status ConnectionStore::AddToTokenSet(std::int64_t token_set_id, const NewConnection& c) {
+  if (c.name.empty() || c.tenant_id.empty()) {
+    return Fail(Code::kInvalidArgument, "a connection needs a name and a tenant id");
+  }
+  auto set = GetTokenSet(token_set_id);
+  if (!set) return Fail(set.error());
+  if (set->dead)
+    return Fail(Code::kFailedPrecondition, "the token set is dead: " + set->dead_reason);
+  if (set->kind == ConnectionKind::kCustom) {
+    return Fail(Code::kInvalidArgument, "a custom connection serves exactly one organisation");
+  }
+  auto tx = store::Transaction::Begin(db_);
+  if (!tx) return Fail(tx.error());
+  if (auto s = Upsert(token_set_id, set->kind, c); !s) return Fail(s.error());
+  return tx->Commit();
 }
 
 Result<ConnectionInfo> ConnectionStore::Get(std::string_view name) {

@@ -170,8 +170,12 @@ Error TokenOutcome::ToError() const {
 TokenOutcome ReadTokenResponse(const HttpResponse& response) {
   TokenOutcome out;
   if (!response.ok()) {
-    out.kind =
-        MaybeSent(response.error) ? TokenOutcome::Kind::kLost : TokenOutcome::Kind::kUnreachable;
+    // kConnectTimeout counts as lost too: on a reused keep-alive connection
+    // libcurl reports no connect time, so the HTTP layer may call a total
+    // timeout after sending a connect timeout. Retrying a refresh with the same
+    // token is safe either way.
+    bool lost = MaybeSent(response.error) || response.error == HttpError::kConnectTimeout;
+    out.kind = lost ? TokenOutcome::Kind::kLost : TokenOutcome::Kind::kUnreachable;
     out.detail = fmt::format("{}: {}", ToString(response.error), response.error_message);
     return out;
   }

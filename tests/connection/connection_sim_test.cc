@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: MIT
+// Connections and tokens against a real xero-sim over real HTTP on 127.0.0.1.
+#include <gtest/gtest.h>
+
+#include "connection/token_endpoint.h"
+#include "connection/xero_world.h"
+#include "xerod/connection_manager.h"
+
+namespace xerod {
+namespace {
+
+using testing::SimServer;
+using testing::XeroWorld;
+
+const std::string kOrg = std::string(kAccountingPath) + "/Organisation";
+
+class ConnectionSimTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    world_ = std::make_unique<XeroWorld>(sim_.url(), dir_.File("x.db"));
+    world_->Admin(HttpMethod::kPost, "/_sim/limits", {{"enabled", false}});
+  }
+  // A second stack over the same database file, as after a restart.
+  std::unique_ptr<XeroWorld> Restart(testing::WorldOptions o = {}) {
+    world_.reset();
+    return std::make_unique<XeroWorld>(sim_.url(), dir_.File("x.db"), o);
+  }
+
+  testing::TempDir dir_;
+  SimServer sim_;
+  std::unique_ptr<XeroWorld> world_;
+};
+
+TEST_F(ConnectionSimTest, PkceConnectFlowBindsTheChosenTenant) {
+  XeroWorld& w = *world_;
+  std::string a = w.CreateOrg("Alpha Ltd");
+  std::string b = w.CreateOrg("Beta Ltd");
+  std::optional<Result<ConnectionInfo>> done;
+  ConnectOptions opts;
+  opts.tenant_id = b;
+  opts.timeout = std::chrono::seconds(20);
+  auto url = w.connections->BeginConnect("beta", opts, [&](Result<ConnectionInfo> r) { done = r; });
+  ASSERT_TRUE(url.has_value()) << url.error().ToString();
+  EXPECT_NE(url->find("code_challenge_method=S256"), std::string::npos);
+  EXPECT_NE(url->find("state="), std::string::npos);
+  // The test plays the browser: the sim consents and redirects; we follow by hand.
+  auto consent = w.Fetch(HttpRequest{.url = *url});
+  ASSERT_TRUE(consent && consent->ok());
+  ASSERT_EQ(consent->status, 302) << consent->body;
+  std::string location(consent->headers.Get("Location").value_or(""));
+  ASSERT_TRUE(location.starts_with(w.config.redirect_uri)) << location;
+  auto page = w.Fetch(HttpRequest{.url = location});
+  ASSERT_TRUE(page && page->ok());
+  EXPECT_EQ(page->status, 200);
+  ASSERT_TRUE(w.RunUntil([&] { return done.has_value(); }));
+  ASSERT_TRUE(done->has_value()) << done->error().ToString();
+  EXPECT_EQ((*done)->tenant_id, b);
+  EXPECT_EQ((*done)->tenant_name, "Beta Ltd");
+  EXPECT_EQ((*done)->state, ConnectionState::kActive);
+  auto org = w.Call("beta", HttpMethod::kGet, kOrg);
+  ASSERT_TRUE(org.ok()) << org.reason;
+  EXPECT_EQ(org.body["Organisations"][0]["Name"], "Beta Ltd");
+  (void)a;
+}
+
+TEST_F(ConnectionSimTest, ConnectWithSeveralTenantsAndNoChoiceIsRefusedClearly) {
+  XeroWorld& w = *world_;
+  w.CreateOrg("One");
+  w.CreateOrg("Two");
+  std::optional<Result<ConnectionInfo>> done;
+  auto url = w.connections->BeginConnect("x", {}, [&](Result<ConnectionInfo> r) { done = r; });
+  ASSERT_TRUE(url.has_value());
+  auto consent = w.Fetch(HttpRequest{.url = *url});
+  ASSERT_TRUE(consent && consent->status == 302);
+  w.Fetch(HttpRequest{.url = std::string(consent->headers.Get("Location").value_or(""))});
+  ASSERT_TRUE(w.RunUntil([&] { return done.has_value(); }));
+  ASSERT_FALSE(done->has_value());
+  EXPECT_EQ(done->error().code(), Code::kInvalidArgument);
+  EXPECT_NE(done->error().message().find("One"), std::string::npos);
+}
+
+TEST_F(ConnectionSimTest, AccessDeniedAndWrongStateAreRefused) {
+  XeroWorld& w = *world_;
+  std::optional<Result<ConnectionInfo>> done;
+  ConnectOptions opts;
+  opts.listen = false;
+  auto url = w.connections->BeginConnect("d", opts, [&](Result<ConnectionInfo> r) { done = r; });
+  ASSERT_TRUE(url.has_value());
+  auto q = connection::ParseQuery(url->substr(url->find('?') + 1));
+  ASSERT_TRUE(w.connections->CompleteConnect(
+      "d",
+      w.config.redirect_uri + "?error=access_denied&state=" + connection::UrlEncode(q["state"])));
+  ASSERT_TRUE(w.RunUntil([&] { return done.has_value(); }));
+  ASSERT_FALSE(done->has_value());
+  EXPECT_EQ(done->error().code(), Code::kPermissionDenied);
+  EXPECT_NE(done->error().message().find("access_denied"), std::string::npos);
+
+  done.reset();
+  url = w.connections->BeginConnect("d", opts, [&](Result<ConnectionInfo> r) { done = r; });
+  ASSERT_TRUE(w.connections->CompleteConnect("d", "code=abc&state=forged"));
+  ASSERT_TRUE(w.RunUntil([&] { return done.has_value(); }));
+  ASSERT_FALSE(done->has_value());
+  EXPECT_NE(done->error().message().find("state"), std::string::npos);
+}
+
+TEST_F(ConnectionSimTest, ImportedTokenIsVerifiedRotatedAndSurvivesRestart) {
+  std::string t = world_->CreateOrg("Acme");
+  auto grant = world_->CreateGrant({t});
+  std::string imported = grant["refresh_token"];
+  auto bad = world_->Add("acme", world_->CreateOrg("Not granted"), imported);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().code(), Code::kNotFound);
+  // (the refresh above rotated it; the imported token is in its grace period)
+  auto c = world_->Add("acme", t, imported);
+  ASSERT_TRUE(c.has_value()) << c.error().ToString();
+  std::string stored = world_->store->GetTokenSet(c->token_set_id)->refresh_token;
+  EXPECT_NE(stored, imported);
+  EXPECT_TRUE(world_->Call("acme", HttpMethod::kGet, kOrg).ok());
+  int refreshes = world_->TokenRefreshes();
+  world_ = Restart();
+  auto r = world_->Call("acme", HttpMethod::kGet, kOrg);
+  ASSERT_TRUE(r.ok()) << r.reason;
+  EXPECT_EQ(world_->TokenRefreshes(), refreshes + 1);
+  EXPECT_NE(world_->store->GetTokenSet(c->token_set_id)->refresh_token, stored);
+}
+
+TEST_F(ConnectionSimTest, HundredConcurrentCallsCauseExactlyOneRefresh) {
+  std::string t = world_->CreateOrg("Acme");
+  ASSERT_TRUE(world_->Add("acme", t, world_->CreateGrant({t})["refresh_token"]).has_value());
+  world_ = Restart();  // empty access-token cache: every call needs the refresh
+  int before = world_->TokenRefreshes();
+  int ok = 0, done = 0;
+  for (int i = 0; i < 100; ++i) {
+    world_->client->Call("acme", HttpMethod::kGet, kOrg, "", std::nullopt, [&](XeroResult r) {
+      ++done;
+      ok += r.ok();
+    });
+  }
+  ASSERT_TRUE(world_->RunUntil([&] { return done == 100; }, std::chrono::seconds(30)));
+  EXPECT_EQ(ok, 100);
+  EXPECT_EQ(world_->TokenRefreshes(), before + 1);
+}
+
+TEST_F(ConnectionSimTest, DroppedRefreshAnswerIsRecoveredWithThePreviousToken) {
+  std::string t = world_->CreateOrg("Acme");
+  auto grant = world_->CreateGrant({t});
+  ASSERT_TRUE(world_->Add("acme", t, grant["refresh_token"]).has_value());
+  testing::WorldOptions o;
+  o.request_timeout = std::chrono::milliseconds(700);
+  o.token.lost_retry_delay = std::chrono::milliseconds(100);
+  world_ = Restart(o);
+  // 1) Connection dropped without an answer.
+  world_->Admin(HttpMethod::kPost, "/_sim/faults",
+                {{"path", "/connect/token"}, {"drop", true}, {"count", 1}});
+  auto r = world_->Call("acme", HttpMethod::kGet, kOrg);
+  ASSERT_TRUE(r.ok()) << r.reason;
+  // 2) The sim rotates the token but the answer comes after our timeout: the
+  //    retry presents the token Xero already rotated away (30-minute grace).
+  world_ = Restart(o);
+  int before = world_->TokenRefreshes();
+  world_->Admin(HttpMethod::kPost, "/_sim/faults",
+                {{"path", "/connect/token"}, {"delay_ms", 1500}, {"count", 1}});
+  r = world_->Call("acme", HttpMethod::kGet, kOrg);
+  ASSERT_TRUE(r.ok()) << r.reason;
+  EXPECT_EQ(world_->TokenRefreshes(), before + 2);  // the lost one and the grace retry
+  EXPECT_EQ(world_->store->Get("acme")->state, ConnectionState::kActive);
+  // The stored token is the one from the retry and works after another restart.
+  world_ = Restart();
+  EXPECT_TRUE(world_->Call("acme", HttpMethod::kGet, kOrg).ok());
+}
+
+TEST_F(ConnectionSimTest, InvalidGrantExpiresEveryConnectionOfTheGrant) {
+  std::string a = world_->CreateOrg("A");
+  std::string b = world_->CreateOrg("B");
+  std::string c = world_->CreateOrg("C");
+  auto grant = world_->CreateGrant({a, b});
+  ASSERT_TRUE(world_->Add("a", a, grant["refresh_token"]).has_value());
+  std::optional<Result<ConnectionInfo>> shared;
+  world_->connections->Share("a", "b", b, [&](Result<ConnectionInfo> r) { shared = r; });
+  ASSERT_TRUE(world_->RunUntil([&] { return shared.has_value(); }));
+  ASSERT_TRUE(shared->has_value()) << shared->error().ToString();
+  EXPECT_EQ((*shared)->token_set_id, world_->store->Get("a")->token_set_id);
+  ASSERT_TRUE(world_->Add("c", c, world_->CreateGrant({c})["refresh_token"]).has_value());
+  world_->Admin(HttpMethod::kPost,
+                "/_sim/grants/" + grant["grant_id"].get<std::string>() + "/expire");
+  world_ = Restart();
+  auto r = world_->Call("b", HttpMethod::kGet, kOrg);
+  EXPECT_EQ(r.result_class, XeroResultClass::kConnection);
+  EXPECT_NE(r.reason.find("invalid_grant"), std::string::npos);
+  EXPECT_EQ(r.connection_state, ConnectionState::kExpired);
+  EXPECT_EQ(world_->store->Get("a")->state, ConnectionState::kExpired);
+  EXPECT_EQ(world_->store->Get("b")->state, ConnectionState::kExpired);
+  EXPECT_EQ(world_->store->Get("c")->state, ConnectionState::kActive);
+  EXPECT_EQ(world_->unusable, (std::vector<std::string>{"a=expired", "b=expired"}));
+  EXPECT_TRUE(world_->Call("c", HttpMethod::kGet, kOrg).ok());
+}
+
+TEST_F(ConnectionSimTest, CustomConnectionUsesClientCredentials) {
+  std::string t = world_->CreateOrg("Solo");
+  world_->Admin(HttpMethod::kPost, "/_sim/clients",
+                {{"client_id", "custom-app"},
+                 {"client_secret", "custom-secret"},
+                 {"custom_tenant_id", t},
+                 {"custom_scopes", {"accounting.settings.read", "accounting.invoices"}}});
+  testing::WorldOptions o;
+  o.client_id = "custom-app";
+  o.client_secret = "custom-secret";
+  world_ = Restart(o);
+  std::optional<Result<ConnectionInfo>> done;
+  world_->connections->AddCustom("solo", t, [&](Result<ConnectionInfo> r) { done = r; });
+  ASSERT_TRUE(world_->RunUntil([&] { return done.has_value(); }));
+  ASSERT_TRUE(done->has_value()) << done->error().ToString();
+  EXPECT_EQ((*done)->kind, ConnectionKind::kCustom);
+  EXPECT_EQ(world_->store->GetTokenSet((*done)->token_set_id)->refresh_token, "");
+  world_ = Restart(o);  // no cached token: a new client_credentials token is requested
+  auto r = world_->Call("solo", HttpMethod::kGet, kOrg);
+  ASSERT_TRUE(r.ok()) << r.reason;
+  EXPECT_EQ(r.body["Organisations"][0]["Name"], "Solo");
+}
+
+TEST_F(ConnectionSimTest, DisconnectRevokesOnlyWhenTheGrantIsNoLongerUsed) {
+  std::string a = world_->CreateOrg("A");
+  std::string b = world_->CreateOrg("B");
+  auto grant = world_->CreateGrant({a, b});
+  std::string grant_path = "/_sim/grants/" + grant["grant_id"].get<std::string>();
+  ASSERT_TRUE(world_->Add("a", a, grant["refresh_token"]).has_value());
+  std::optional<Result<ConnectionInfo>> shared;
+  world_->connections->Share("a", "b", b, [&](Result<ConnectionInfo> r) { shared = r; });
+  ASSERT_TRUE(world_->RunUntil([&] { return shared.has_value(); }));
+  ASSERT_TRUE(shared->has_value());
+  std::optional<Status> st;
+  world_->connections->Disconnect("a", [&](Status s) { st = s; });
+  ASSERT_TRUE(world_->RunUntil([&] { return st.has_value(); }));
+  ASSERT_TRUE(st->has_value()) << st->error().ToString();
+  EXPECT_EQ(world_->store->Get("a")->state, ConnectionState::kDisconnected);
+  EXPECT_EQ(world_->Admin(HttpMethod::kGet, grant_path)["dead"], false);
+  EXPECT_TRUE(world_->Call("b", HttpMethod::kGet, kOrg).ok());
+  auto ra = world_->Call("a", HttpMethod::kGet, kOrg);
+  EXPECT_EQ(ra.result_class, XeroResultClass::kConnection);
+  st.reset();
+  world_->connections->Disconnect("b", [&](Status s) { st = s; });
+  ASSERT_TRUE(world_->RunUntil([&] { return st.has_value(); }));
+  ASSERT_TRUE(st->has_value()) << st->error().ToString();
+  EXPECT_EQ(world_->Admin(HttpMethod::kGet, grant_path)["dead"], true);
+  EXPECT_EQ(world_->unusable, (std::vector<std::string>{"a=disconnected", "b=disconnected"}));
+  auto history = world_->store->History("a");
+  ASSERT_TRUE(history.has_value());
+  EXPECT_EQ(history->back().state, ConnectionState::kDisconnected);
+}
+
+}  // namespace
+}  // namespace xerod
