@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   CLI::App app{"xerod: copies invoices and payments into Xero, durably."};
   std::string config_path = "/etc/xerod/xerod.yaml";
   std::string log_level_text;
+  std::string bus;
   bool check_config = false;
   bool version = false;
   app.add_option("-c,--config", config_path, "Configuration file")->capture_default_str();
@@ -34,6 +35,8 @@ int main(int argc, char** argv) {
                "Validate the configuration and exit (0 valid, 1 not)");
   app.add_option("--log-level", log_level_text,
                  "Override log.level: trace|debug|info|warn|error|critical|off");
+  app.add_option("--bus", bus, "Override dbus.bus: system|session")
+      ->check(CLI::IsMember({"system", "session"}));
   app.add_flag("-V,--version", version, "Print the version and exit");
   try {
     app.parse(argc, argv);
@@ -61,6 +64,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "xerod: %zu error(s) in %s\n", config.error().size(), config_path.c_str());
     return kExitFailure;
   }
+  if (!bus.empty())
+    config->dbus.bus = bus == "session" ? xerod::BusKind::kSession : xerod::BusKind::kSystem;
   if (check_config) {
     std::printf("%s: configuration is valid\n", config_path.c_str());
     return kExitOk;

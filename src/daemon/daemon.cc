@@ -5,6 +5,8 @@
 
 #include <csignal>
 
+#include "dbus/control_service.h"
+#include "xerod/job_queue.h"
 #include "xerod/log.h"
 #include "xerod/store.h"
 #include "xerod/version.h"
@@ -14,7 +16,9 @@ namespace xerod {
 // Everything Start() brings up, declared in start order and so destroyed in
 // reverse: later services may use earlier ones, never the other way round.
 struct Daemon::Services {
-  std::unique_ptr<Database> db;  // the state file, migrated to this binary's schema
+  std::unique_ptr<Database> db;     // the state file, migrated to this binary's schema
+  std::unique_ptr<JobQueue> queue;  // the durable job queue (same file)
+  std::unique_ptr<dbus::ControlService> control;  // D-Bus API (org.xerod.Xerod1)
 };
 
 Daemon::Daemon(DaemonOptions options, Config config)
@@ -36,6 +40,27 @@ Status Daemon::Start() {
   services->db = std::move(*db);
   spdlog::info("database {} at schema version {}", config_.database,
                services->db->schema_version());
+
+  auto queue = JobQueue::Open(config_.database, config_.queue, SystemClock());
+  if (!queue) return Fail(queue.error());
+  services->queue = std::move(*queue);
+
+  // The D-Bus API last: clients can call as soon as the name is owned.
+  dbus::ControlHooks hooks;
+  hooks.reload = [this] {
+    dbus::ReloadOutcome outcome;
+    outcome.errors = Reload();
+    outcome.ok = outcome.errors.empty();
+    outcome.generation = config_generation_;
+    return outcome;
+  };
+  hooks.config_generation = [this] { return config_generation_; };
+  hooks.admin_group = [this] { return config_.dbus.admin_group; };
+  auto control = dbus::ControlService::Start(
+      io_, *services->queue, std::move(hooks),
+      {.bus = config_.dbus.bus, .database = config_.database, .limits = {}});
+  if (!control) return Fail(control.error());
+  services->control = std::move(*control);
 
   services_ = std::move(services);
   return Ok();
@@ -64,7 +89,7 @@ void Daemon::DoWaitSignal() {
 void Daemon::OnSignal(int signal_number) {
   switch (signal_number) {
     case SIGHUP:
-      Reload();
+      if (Reload().empty() && services_ && services_->control) services_->control->ConfigReloaded();
       break;
     case SIGTERM:
       BeginStop("SIGTERM");
@@ -77,12 +102,16 @@ void Daemon::OnSignal(int signal_number) {
   }
 }
 
-void Daemon::Reload() {
+std::vector<std::string> Daemon::Reload() {
+  std::vector<std::string> errors;
   notifier_.Reloading();
   spdlog::info("reloading configuration from {}", options_.config_path);
   auto loaded = LoadConfig(options_.config_path);
   if (!loaded) {
-    for (const ConfigError& e : loaded.error()) spdlog::error("{}", e.ToString());
+    for (const ConfigError& e : loaded.error()) {
+      spdlog::error("{}", e.ToString());
+      errors.push_back(e.ToString());
+    }
     spdlog::error("reload failed: {} error(s) in {}; keeping the configuration in force",
                   loaded.error().size(), options_.config_path);
   } else {
@@ -92,13 +121,15 @@ void Daemon::Reload() {
       spdlog::warn("{} changed: takes effect after a restart (systemctl restart xerod)", key);
     }
     next.database = config_.database;
-    next.dbus = config_.dbus;
+    next.dbus.bus = config_.dbus.bus;
+    next.queue = config_.queue;
     config_ = std::move(next);
     ++config_generation_;
     SetLogLevel(options_.log_level.value_or(config_.log.level));
     spdlog::info("configuration reloaded (generation {})", config_generation_);
   }
   notifier_.Ready(StatusLine());
+  return errors;
 }
 
 void Daemon::BeginStop(const char* why) {
@@ -129,6 +160,14 @@ std::vector<std::string> RestartOnlyChanges(const Config& running, const Config&
   std::vector<std::string> changed;
   if (running.database != loaded.database) changed.emplace_back("database");
   if (running.dbus.bus != loaded.dbus.bus) changed.emplace_back("dbus.bus");
+  // The queue reads its retry policy when it opens.
+  const QueueConfig& a = running.queue;
+  const QueueConfig& b = loaded.queue;
+  if (a.max_attempts != b.max_attempts || a.backoff_base != b.backoff_base ||
+      a.backoff_cap != b.backoff_cap || a.batch_size != b.batch_size ||
+      a.retention != b.retention) {
+    changed.emplace_back("queue");
+  }
   return changed;
 }
 

@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "daemon/sd_notify.h"
 #include "xerod/config.h"
@@ -42,7 +43,8 @@ class Daemon {
  private:
   void DoWaitSignal();
   void OnSignal(int signal_number);
-  void Reload();
+  // Re-reads the config; returns its errors (empty: the new config is in force).
+  std::vector<std::string> Reload();
   void BeginStop(const char* why);
   void DoWatchdog();
   std::string StatusLine() const;

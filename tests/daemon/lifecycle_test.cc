@@ -9,6 +9,7 @@
 #include <string>
 
 #include "daemon/notify_listener.h"
+#include "dbus/bus_fixture.h"
 #include "support/subprocess.h"
 #include "support/test_support.h"
 
@@ -27,6 +28,7 @@ class LifecycleTest : public ::testing::Test {
   // Starts xerod on `config_path_` with the test notify socket and extra env.
   std::unique_ptr<Subprocess> Start(std::map<std::string, std::string> env = {}) {
     env["NOTIFY_SOCKET"] = notify_.path();
+    env["DBUS_SESSION_BUS_ADDRESS"] = bus_.address();
     env.emplace("JOURNAL_STREAM", "");
     env.emplace("WATCHDOG_USEC", "");
     return std::make_unique<Subprocess>(
@@ -37,6 +39,7 @@ class LifecycleTest : public ::testing::Test {
   std::string config_path_ = dir_.File("xerod.yaml");
   std::string log_path_ = dir_.File("xerod.log");
   NotifyListener notify_{dir_.File("notify.sock")};
+  PrivateBus bus_{dir_};  // xerod owns org.xerod.Xerod1 on this private session bus
 };
 
 TEST_F(LifecycleTest, SignalsReadyAndStopsCleanlyOnSigterm) {

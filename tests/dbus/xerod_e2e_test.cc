@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+//
+// The real xerod binary on a private session bus (dbus.bus: session), driven
+// with the real xerod-ctl: enqueue, status, reload with a broken config, stop.
+#include "dbus/control_service.h"
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+#include "dbus/bus_fixture.h"
+
+namespace xerod::testing {
+namespace {
+
+class XerodE2eTest : public ::testing::Test {
+ protected:
+  int Ctl(const std::string& args, std::string* out) {
+    std::string file = dir_.File("ctl.out");
+    std::string cmd = BinaryPath("xerod-ctl") + " --bus session " + args + " > " + file + " 2>&1";
+    int status = std::system(cmd.c_str());
+    *out = ReadFile(file);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  TempDir dir_;
+};
+
+TEST_F(XerodE2eTest, RealDaemonServesTheApi) {
+  PrivateBus bus(dir_);
+  ASSERT_FALSE(bus.address().empty());
+  setenv("DBUS_SESSION_BUS_ADDRESS", bus.address().c_str(), 1);
+  std::string config = dir_.File("xerod.yaml");
+  WriteFile(config, "database: " + dir_.File("xerod.db") + "\ndbus: {bus: session}\n");
+  Subprocess xerod({BinaryPath("xerod"), "--config", config}, {}, dir_.File("xerod.log"));
+  std::string out;
+  ASSERT_TRUE(WaitFor([&] { return Ctl("status", &out) == 0 || !xerod.Running(); }))
+      << xerod.Output();
+  ASSERT_TRUE(xerod.Running()) << xerod.Output();
+
+  std::string doc = dir_.File("inv.json");
+  WriteFile(doc, R"({"id":"inv-1","status":"sent","client":{"name":"Acme"},)"
+                 R"("issue_date":"2026-11-02","currency":"NZD",)"
+                 R"("lines":[{"description":"Work","quantity":1,"unit_price":0.1}]})");
+  ASSERT_EQ(Ctl("--json invoice enqueue -c acme " + doc, &out), 0) << out;
+  auto enq = nlohmann::json::parse(out);
+  EXPECT_EQ(enq["results"][0]["outcome"], "created");
+  ASSERT_EQ(Ctl("--json status", &out), 0) << out;
+  auto status = nlohmann::json::parse(out);
+  EXPECT_EQ(status["job_counts"]["queued"].get<int>() + status["job_counts"]["running"].get<int>() +
+                status["job_counts"]["retrying"].get<int>() +
+                status["job_counts"]["succeeded"].get<int>() +
+                status["job_counts"]["dead"].get<int>() + status["job_counts"]["unknown"].get<int>(),
+            1);
+
+  ASSERT_EQ(Ctl("--json reload", &out), 0) << out;
+  EXPECT_EQ(nlohmann::json::parse(out)["generation"], 2);
+  WriteFile(config, "database: " + dir_.File("xerod.db") + "\ndbus: {bus: session}\nlog: 7\n");
+  EXPECT_EQ(Ctl("reload", &out), 1) << out;
+  EXPECT_NE(out.find("configuration not reloaded (1 error(s))"), std::string::npos) << out;
+  EXPECT_NE(out.find("log"), std::string::npos) << out;
+
+  xerod.Signal(SIGTERM);
+  EXPECT_EQ(xerod.Wait(std::chrono::seconds(10)), 0) << xerod.Output();
+  EXPECT_EQ(Ctl("status", &out), 3) << out;
+}
+
+}  // namespace
+}  // namespace xerod::testing
