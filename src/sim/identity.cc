@@ -301,6 +301,12 @@ void Identity::DropTokens(Grant& grant) {
 }
 
 std::expected<AccessClaims, AccessError> Identity::CheckAccessToken(std::string_view token) const {
+  if (auto hit = access_cache_.find(std::string(token)); hit != access_cache_.end()) {
+    if (clock_.Now() >= hit->second.expires) {
+      return std::unexpected(AccessError{true, hit->second.expires});
+    }
+    return hit->second;
+  }
   auto payload = signer_.Verify(token);
   if (!payload) return std::unexpected(AccessError{});
   AccessClaims c;
@@ -317,6 +323,8 @@ std::expected<AccessClaims, AccessError> Identity::CheckAccessToken(std::string_
   const Client* client = FindClient(c.client_id);
   c.custom =
       client != nullptr && !client->custom_user_id.empty() && client->custom_user_id == c.user_id;
+  if (access_cache_.size() >= 10000) access_cache_.clear();
+  access_cache_.emplace(std::string(token), c);
   return c;
 }
 

@@ -177,6 +177,9 @@ class Identity {
   std::map<std::string, Connection> connections_;                  // by connection id
   std::unordered_map<std::string, std::string> connection_index_;  // user|client|tenant -> id
   std::unordered_map<std::string, TimePoint> first_connected_;     // user|client|tenant
+  // Verified access tokens (signature + claims), so hot API paths skip the HMAC and
+  // JSON decoding; expiry is still checked on every use. Bounded; cleared when full.
+  mutable std::unordered_map<std::string, AccessClaims> access_cache_;
 };
 
 }  // namespace xero_sim

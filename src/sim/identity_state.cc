@@ -107,6 +107,7 @@ bool Identity::LoadJson(const nlohmann::json& j) {
     grants_ = std::move(grants);
     connections_ = std::move(connections);
     codes_.clear();
+    access_cache_.clear();
   } catch (const nlohmann::json::exception&) {
     return false;
   }
