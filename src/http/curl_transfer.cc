@@ -34,15 +34,12 @@ HttpError Classify(CURLcode result, CURL* easy) {
     case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
       return HttpError::kTlsVerify;
     case CURLE_OPERATION_TIMEDOUT: {
-      // Connected (and, for https, handshaken) means the total timeout hit.
-      curl_off_t connect_us = 0;
-      curl_off_t appconnect_us = 0;
-      char* scheme = nullptr;
-      curl_easy_getinfo(easy, CURLINFO_CONNECT_TIME_T, &connect_us);
-      curl_easy_getinfo(easy, CURLINFO_APPCONNECT_TIME_T, &appconnect_us);
-      curl_easy_getinfo(easy, CURLINFO_SCHEME, &scheme);
-      bool tls = scheme != nullptr && HeaderNameEquals(scheme, "https");
-      if (connect_us == 0 || (tls && appconnect_us == 0)) return HttpError::kConnectTimeout;
+      // Whether the request may have gone out: curl sets the pre-transfer time once the
+      // connection (fresh or reused, TLS included) is ready and sending starts. The connect
+      // time alone is no guide: it stays 0 on a reused keep-alive connection.
+      curl_off_t pretransfer_us = 0;
+      curl_easy_getinfo(easy, CURLINFO_PRETRANSFER_TIME_T, &pretransfer_us);
+      if (pretransfer_us == 0) return HttpError::kConnectTimeout;
       return HttpError::kTimeout;
     }
     default:

@@ -264,6 +264,25 @@ TEST_F(HttpClientTest, TotalTimeoutIsDistinguished) {
   EXPECT_LT(r->total_time, std::chrono::milliseconds(2500));
 }
 
+// On a reused keep-alive connection curl reports no connect time; a total timeout there
+// must still count as "maybe sent", or a retried write could be duplicated.
+TEST_F(HttpClientTest, TotalTimeoutOnAReusedConnectionIsMaybeSent) {
+  TestHttpServer server([](const RecordedRequest& request) {
+    ScriptedReply r;
+    if (request.target == "/slow") r.delay = std::chrono::seconds(3);
+    return r;
+  });
+  auto client = MakeClient();
+  auto warm = Fetch(io_, *client, HttpRequest{.url = server.Url("/fast")});
+  ASSERT_TRUE(warm.has_value() && warm->ok());
+  HttpRequest req{.url = server.Url("/slow"), .total_timeout = std::chrono::milliseconds(300)};
+  auto r = Fetch(io_, *client, req);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(server.connections(), 1);
+  EXPECT_EQ(r->error, HttpError::kTimeout) << r->error_message;
+  EXPECT_TRUE(MaybeSent(r->error));
+}
+
 TEST_F(HttpClientTest, ServerClosingMidResponseIsAnError) {
   TestHttpServer server([](const RecordedRequest& req) {
     ScriptedReply r;
