@@ -50,6 +50,9 @@ Admission RateLimiter::Admit(const std::string& tenant, const std::string& app) 
     ++t.in_flight;
     result.slot = std::make_unique<ConcurrencySlot>(this, tenant);
   }
+  // With limits off there is no limit to report: remaining-counts would make a client that
+  // learns from them (as xerod's does) throttle itself against limits nobody enforces.
+  if (!config_.enabled) return result;
   auto remaining = [](long limit, long used) { return std::to_string(std::max(0L, limit - used)); };
   result.headers = {{"X-DayLimit-Remaining", remaining(config_.per_day, t.day.count)},
                     {"X-MinLimit-Remaining", remaining(config_.per_minute, t.minute.count)},
