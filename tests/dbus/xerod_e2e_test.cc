@@ -2,8 +2,6 @@
 //
 // The real xerod binary on a private session bus (dbus.bus: session), driven
 // with the real xerod-ctl: enqueue, status, reload with a broken config, stop.
-#include "dbus/control_service.h"
-
 #include <gtest/gtest.h>
 
 #include <csignal>
@@ -11,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dbus/bus_fixture.h"
+#include "dbus/control_service.h"
 
 namespace xerod::testing {
 namespace {
@@ -51,7 +50,8 @@ TEST_F(XerodE2eTest, RealDaemonServesTheApi) {
   EXPECT_EQ(status["job_counts"]["queued"].get<int>() + status["job_counts"]["running"].get<int>() +
                 status["job_counts"]["retrying"].get<int>() +
                 status["job_counts"]["succeeded"].get<int>() +
-                status["job_counts"]["dead"].get<int>() + status["job_counts"]["unknown"].get<int>(),
+                status["job_counts"]["dead"].get<int>() +
+                status["job_counts"]["unknown"].get<int>(),
             1);
 
   ASSERT_EQ(Ctl("--json reload", &out), 0) << out;

@@ -6,10 +6,10 @@
 #include <vector>
 namespace xero_sim {
 struct Request {
-  std::string method;                              // "GET", "PUT", "POST", "DELETE"
-  std::string path;                                // percent-decoded path, no query: "/api.xro/2.0/Invoices"
-  std::multimap<std::string, std::string> query;   // percent-decoded query parameters, names as sent
-  std::map<std::string, std::string> headers;      // names lower-cased
+  std::string method;  // "GET", "PUT", "POST", "DELETE"
+  std::string path;    // percent-decoded path, no query: "/api.xro/2.0/Invoices"
+  std::multimap<std::string, std::string> query;  // percent-decoded query parameters, names as sent
+  std::map<std::string, std::string> headers;     // names lower-cased
   std::string body;
 };
 struct Response {
