@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # toolchain
-  build-essential cmake ninja-build pkg-config git ca-certificates
+  build-essential cmake ninja-build pkg-config git ca-certificates clang-format
   # libraries (imported targets in CMakeLists.txt)
   libboost-dev libcurl4-openssl-dev libsqlite3-dev libyaml-cpp-dev
   libsdbus-c++-dev libsdbus-c++-bin libspdlog-dev libfmt-dev nlohmann-json3-dev
