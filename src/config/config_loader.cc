@@ -11,6 +11,7 @@
 #include <exception>
 
 #include "config/config_tree.h"
+#include "config/fd.h"
 #include "config/yaml_reader.h"
 #include "xerod/config.h"
 
@@ -24,19 +25,7 @@ std::unexpected<ConfigErrors> OneError(const std::string& file, int line, int co
   return std::unexpected(ConfigErrors{ConfigError{file, line, column, "", std::move(message)}});
 }
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
+using config::Fd;
 
 // The whole file, or a message saying why it cannot be read.
 std::expected<std::string, std::string> ReadWholeFile(const std::string& path) {

@@ -11,6 +11,8 @@
 #include <cstring>
 #include <ostream>
 
+#include "config/fd.h"
+
 namespace xerod {
 namespace {
 
@@ -23,19 +25,7 @@ void Wipe(std::string& s) {
   s.clear();
 }
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
+using config::Fd;
 
 std::string ErrnoText(int err) { return std::strerror(err); }
 
