@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "config/validators.h"
+#include "xerod/ascii.h"
 
 namespace xerod::config {
 namespace {
@@ -215,15 +216,7 @@ std::string Reader::Join(const std::string& parent, const std::string& key) {
 }
 
 bool Reader::EqualsIgnoreCase(std::string_view a, std::string_view b) const {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i];
-    char y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
+  return AsciiEqualsIgnoreCase(a, b);
 }
 
 }  // namespace xerod::config

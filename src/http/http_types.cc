@@ -2,6 +2,7 @@
 // Value types of include/xerod/http_client.h.
 #include <cstddef>
 
+#include "xerod/ascii.h"
 #include "xerod/http_client.h"
 
 namespace xerod {
@@ -60,15 +61,7 @@ bool MaybeSent(HttpError e) {
 }
 
 bool HeaderNameEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i];
-    char y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
+  return AsciiEqualsIgnoreCase(a, b);
 }
 
 void HttpHeaders::Add(std::string name, std::string value) {
