@@ -30,7 +30,6 @@ Daemon::Daemon(DaemonOptions options, Config config)
 Daemon::~Daemon() = default;
 
 Status Daemon::Start() {
-  started_ = std::chrono::steady_clock::now();
   spdlog::info("xerod {} starting (config {})", kVersion, options_.config_path);
   auto services = std::make_unique<Services>();
 
@@ -75,7 +74,7 @@ int Daemon::Run() {
   spdlog::info("ready: {}", StatusLine());
   io_.run();
   spdlog::info("stopped");
-  return exit_code_;
+  return 0;  // every stop we reach here is a requested one
 }
 
 void Daemon::DoWaitSignal() {

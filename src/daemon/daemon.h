@@ -53,8 +53,6 @@ class Daemon {
   Config config_;
   int config_generation_ = 1;
   bool stopping_ = false;
-  int exit_code_ = 0;
-  std::chrono::steady_clock::time_point started_;
 
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;
