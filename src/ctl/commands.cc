@@ -39,10 +39,12 @@ int RunStatus(Client& client, const GlobalOptions& global) {
   if (s.contains("holds")) {
     for (const auto& [scope, hold] : s["holds"].items()) {
       if (scope == "*") continue;
-      std::printf("  connection %s: %s%s%s\n", scope.c_str(),
-                  hold.value("paused", false) ? "paused" : "",
-                  hold.value("parked", false) ? " parked: " : "",
-                  hold.value("parked", false) ? hold.value("reason", "").c_str() : "");
+      const bool held = hold.value("paused", false);
+      const bool parked = hold.value("parked", false);
+      if (!held && !parked) continue;
+      std::string text = held ? "paused" : "";
+      if (parked) text += fmt::format("{}parked: {}", held ? ", " : "", hold.value("reason", ""));
+      std::printf("  connection %s: %s\n", scope.c_str(), text.c_str());
     }
   }
   std::vector<std::vector<std::string>> rows{{"STATE", "JOBS"}};

@@ -39,6 +39,21 @@ struct WatchOptions {
   std::optional<std::int64_t> count;  // stop after this many updates
 };
 
+struct ConnectionAddOptions {
+  std::string name;
+  std::string tenant;
+  std::string refresh_token_file;  // FILE (mode 0600), a credential name, or - for stdin
+  bool custom = false;             // the app's custom connection (no refresh token)
+};
+
+struct ConnectCliOptions {
+  std::string name;
+  std::string tenant;    // needed when the user may pick several organisations
+  bool paste = false;    // read the redirect address from stdin (no loopback listener)
+  bool no_wait = false;  // print the address and return
+  std::uint32_t timeout_seconds = 600;
+};
+
 int RunStatus(Client& client, const GlobalOptions& global);
 int RunEnqueue(Client& client, const GlobalOptions& global, bool payments,
                const EnqueueOptions& options);
@@ -51,5 +66,19 @@ int RunPause(Client& client, const GlobalOptions& global, const std::string& con
              bool pause);
 int RunReload(Client& client, const GlobalOptions& global);
 int RunWatch(Client& client, const GlobalOptions& global, const WatchOptions& options);
+
+// connection_commands.cc
+int RunConnectionList(Client& client, const GlobalOptions& global);
+int RunConnectionShow(Client& client, const GlobalOptions& global, const std::string& name);
+int RunConnectionSettings(Client& client, const GlobalOptions& global, const std::string& name);
+int RunConnectionAdd(Client& client, const GlobalOptions& global,
+                     const ConnectionAddOptions& options);
+int RunConnectionConnect(Client& client, const GlobalOptions& global,
+                         const ConnectCliOptions& options);
+int RunConnectionComplete(Client& client, const GlobalOptions& global, const std::string& name,
+                          const std::string& redirect_url);
+int RunConnectionCheck(Client& client, const GlobalOptions& global, const std::string& name);
+int RunConnectionDisconnect(Client& client, const GlobalOptions& global, const std::string& name);
+int RunEmailTest(Client& client, const GlobalOptions& global, const std::string& address);
 
 }  // namespace xerod::ctl

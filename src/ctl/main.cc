@@ -20,7 +20,8 @@ using xerod::ctl::Client;
 int main(int argc, char** argv) {
   namespace ctl = xerod::ctl;
   CLI::App app{
-      "xerod-ctl: control xerod (status, enqueue, jobs, pause/resume, reload, watch).\n"
+      "xerod-ctl: control xerod (status, connections, enqueue, jobs, pause/resume, reload,\n"
+      "watch, email test).\n"
       "Exit codes: 0 ok, 1 failed operation, 2 usage error, 3 xerod not running."};
   app.require_subcommand(1);
   app.fallthrough();
@@ -112,6 +113,91 @@ int main(int argc, char** argv) {
       command = [&, pause](Client& c) { return ctl::RunPause(c, global, pause_connection, pause); };
     });
   }
+
+  // connection list|show|settings|add|connect|complete|check|disconnect
+  auto* conn = app.add_subcommand("connection", "Xero connections (organisations)");
+  conn->require_subcommand(1);
+  std::string conn_name;
+  conn->add_subcommand("list", "List connections and their state")->callback([&] {
+    command = [&](Client& c) { return ctl::RunConnectionList(c, global); };
+  });
+  auto* conn_show = conn->add_subcommand("show", "Show a connection with its state history");
+  conn_show->add_option("name", conn_name, "Connection name")->required();
+  conn_show->callback(
+      [&] { command = [&](Client& c) { return ctl::RunConnectionShow(c, global, conn_name); }; });
+  auto* conn_settings =
+      conn->add_subcommand("settings", "Show the copy settings in force for a connection");
+  conn_settings->add_option("name", conn_name, "Connection name")->required();
+  conn_settings->callback([&] {
+    command = [&](Client& c) { return ctl::RunConnectionSettings(c, global, conn_name); };
+  });
+
+  ctl::ConnectionAddOptions add;
+  auto* conn_add = conn->add_subcommand(
+      "add", "Import a connection made by the platform's own Xero sign-in (refresh token)");
+  conn_add->add_option("name", add.name, "Connection name")->required();
+  conn_add->add_option("--tenant", add.tenant, "Xero tenant (organisation) id");
+  auto* token_opt = conn_add->add_option(
+      "--refresh-token-file", add.refresh_token_file,
+      "File holding the refresh token (mode 0600; - for stdin); it is used once and rotated");
+  auto* custom_flag = conn_add->add_flag(
+      "--custom", add.custom, "Bind the name to the app's custom connection (client_credentials)");
+  token_opt->excludes(custom_flag);
+  conn_add->callback([&] {
+    if (!add.custom && (add.tenant.empty() || add.refresh_token_file.empty())) {
+      throw CLI::ValidationError("connection add",
+                                 "needs --tenant ID --refresh-token-file FILE (or --custom)");
+    }
+    command = [&](Client& c) { return ctl::RunConnectionAdd(c, global, add); };
+  });
+
+  ctl::ConnectCliOptions connect;
+  auto* conn_connect = conn->add_subcommand(
+      "connect", "Connect an organisation: sign in to Xero in a browser (OAuth 2.0 + PKCE)");
+  conn_connect->add_option("name", connect.name, "Connection name")->required();
+  conn_connect->add_option("--tenant", connect.tenant,
+                           "Organisation to bind when the sign-in grants several");
+  auto* paste_flag = conn_connect->add_flag(
+      "--paste", connect.paste, "Paste the redirected address here (browser on another machine)");
+  conn_connect
+      ->add_flag("--no-wait", connect.no_wait,
+                 "Print the address and return; finish with `connection complete`")
+      ->excludes(paste_flag);
+  conn_connect->add_option("--timeout", connect.timeout_seconds, "Seconds the sign-in may take")
+      ->check(CLI::Range(10, 3600))
+      ->capture_default_str();
+  conn_connect->callback(
+      [&] { command = [&](Client& c) { return ctl::RunConnectionConnect(c, global, connect); }; });
+
+  std::string redirect_url;
+  auto* conn_complete = conn->add_subcommand(
+      "complete", "Finish a connect with the address the browser was redirected to");
+  conn_complete->add_option("name", conn_name, "Connection name")->required();
+  conn_complete->add_option("address", redirect_url, "The redirected address")->required();
+  conn_complete->callback([&] {
+    command = [&](Client& c) {
+      return ctl::RunConnectionComplete(c, global, conn_name, redirect_url);
+    };
+  });
+  auto* conn_check = conn->add_subcommand("check", "Check a connection against Xero now");
+  conn_check->add_option("name", conn_name, "Connection name")->required();
+  conn_check->callback(
+      [&] { command = [&](Client& c) { return ctl::RunConnectionCheck(c, global, conn_name); }; });
+  auto* conn_disconnect = conn->add_subcommand(
+      "disconnect", "Disconnect the organisation at Xero (history and jobs are kept)");
+  conn_disconnect->add_option("name", conn_name, "Connection name")->required();
+  conn_disconnect->callback([&] {
+    command = [&](Client& c) { return ctl::RunConnectionDisconnect(c, global, conn_name); };
+  });
+
+  auto* email = app.add_subcommand("email", "Alert email");
+  email->require_subcommand(1);
+  std::string email_address;
+  auto* email_test = email->add_subcommand(
+      "test", "Send a test message (to ADDRESS, or to notify.admins) through the smtp server");
+  email_test->add_option("address", email_address, "Recipient (default: notify.admins)");
+  email_test->callback(
+      [&] { command = [&](Client& c) { return ctl::RunEmailTest(c, global, email_address); }; });
 
   auto* reload = app.add_subcommand("reload", "Re-read the configuration and report errors");
   reload->callback([&] { command = [&](Client& c) { return ctl::RunReload(c, global); }; });

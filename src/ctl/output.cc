@@ -30,6 +30,13 @@ nlohmann::json VariantToJson(const sdbus::Variant& value) {
     }
     return out;
   }
+  if (type == "as") return value.get<std::vector<std::string>>();
+  if (type == "a{ss}") {
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& [k, v] : value.get<std::map<std::string, std::string>>()) out[k] = v;
+    return out;
+  }
+  if (type == "a{sv}") return MapToJson(value.get<VariantMap>());
   return fmt::format("<{}>", type);
 }
 

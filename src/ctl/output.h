@@ -16,7 +16,8 @@ namespace xerod::ctl {
 
 using VariantMap = std::map<std::string, sdbus::Variant>;
 
-// Converts the value types xerod's API uses (s b i u x t, a{st}, a{s(bbs)}) to
+// Converts the value types xerod's API uses (s b i u x t, as, a{st}, a{ss},
+// a{s(bbs)}, a{sv}) to
 // JSON; anything else becomes its signature as a string.
 nlohmann::json VariantToJson(const sdbus::Variant& value);
 nlohmann::json MapToJson(const VariantMap& map);

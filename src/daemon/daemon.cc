@@ -1,14 +1,23 @@
 // SPDX-License-Identifier: MIT
 #include "daemon/daemon.h"
 
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
+#include <boost/asio/post.hpp>
 #include <csignal>
 
 #include "dbus/control_service.h"
+#include "xerod/connection.h"
+#include "xerod/connection_manager.h"
+#include "xerod/http_client.h"
 #include "xerod/job_queue.h"
 #include "xerod/log.h"
+#include "xerod/mailer.h"
+#include "xerod/secret.h"
 #include "xerod/store.h"
+#include "xerod/token_manager.h"
 #include "xerod/version.h"
 
 namespace xerod {
@@ -16,10 +25,50 @@ namespace xerod {
 // Everything Start() brings up, declared in start order and so destroyed in
 // reverse: later services may use earlier ones, never the other way round.
 struct Daemon::Services {
-  std::unique_ptr<Database> db;     // the state file, migrated to this binary's schema
-  std::unique_ptr<JobQueue> queue;  // the durable job queue (same file)
+  std::unique_ptr<Database> db;      // the state file, migrated to this binary's schema
+  std::unique_ptr<JobQueue> queue;   // the durable job queue (same file)
+  std::unique_ptr<HttpClient> http;  // libcurl on the loop: Xero identity + API
+  std::unique_ptr<ConnectionStore> connection_store;  // connections + refresh tokens
+  std::unique_ptr<TokenManager> tokens;               // access tokens, refresh rotation
+  std::unique_ptr<ConnectionManager> connections;     // connect / add / check / disconnect
+  std::unique_ptr<Mailer> mailer;                     // null without smtp (mailer_error says why)
+  std::string mailer_error;
   std::unique_ptr<dbus::ControlService> control;  // D-Bus API (org.xerod.Xerod1)
+
+  ~Services() {
+    // Transfers in flight end (kAborted) before the services they call back into go.
+    control.reset();
+    connections.reset();
+    if (http) http->Shutdown();
+  }
 };
+
+namespace {
+
+// Builds the mailer for `smtp`, or says why there is none.
+std::unique_ptr<Mailer> MakeMailer(boost::asio::io_context& io, const SmtpConfig& smtp,
+                                   std::string* error) {
+  error->clear();
+  if (!smtp.enabled) {
+    *error = "smtp is not configured (add an smtp: section to the configuration)";
+    return nullptr;
+  }
+  auto mailer = Mailer::Create(io, smtp);
+  if (!mailer) {
+    *error = "smtp: " + mailer.error().message();
+    spdlog::error("{}; alerts cannot be mailed until this is fixed", *error);
+    return nullptr;
+  }
+  return std::move(*mailer);
+}
+
+std::string HostName() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0) return "localhost";
+  return name;
+}
+
+}  // namespace
 
 Daemon::Daemon(DaemonOptions options, Config config)
     : options_(std::move(options)),
@@ -44,6 +93,40 @@ Status Daemon::Start() {
   if (!queue) return Fail(queue.error());
   services->queue = std::move(*queue);
 
+  // Xero: one HTTP client on the loop, the connections and their tokens.
+  auto http = MakeCurlHttpClient(io_, HttpClientOptions::FromConfig(config_.xero));
+  if (!http) return Fail(http.error());
+  services->http = std::move(*http);
+  Secret client_secret;
+  if (!config_.xero.client_secret_file.empty()) {
+    auto secret = LoadSecret(config_.xero.client_secret_file);
+    if (!secret)
+      return Fail(secret.error().code(), "xero.client_secret_file: " + secret.error().message());
+    client_secret = std::move(*secret);
+  }
+  services->connection_store =
+      std::make_unique<ConnectionStore>(services->db->handle(), SystemClock());
+  services->tokens =
+      std::make_unique<TokenManager>(io_, *services->http, *services->connection_store,
+                                     SystemClock(), config_.xero, std::move(client_secret));
+  services->connections = std::make_unique<ConnectionManager>(*services->tokens);
+  // A connection that stops working parks its jobs (no attempts are used) and
+  // tells D-Bus clients; reconnecting or a good check releases them.
+  services->tokens->SetUnusableHook(
+      [this](const std::string& name, ConnectionState state, const std::string& reason) {
+        spdlog::warn("connection {} is {}: {}; its jobs wait until it is reconnected", name,
+                     ToString(state), reason);
+        if (!services_) return;
+        services_->queue->SetParkedAsync(
+            name, true, fmt::format("connection {}: {}", ToString(state), reason),
+            [name](Result<Hold> hold) {
+              if (!hold) spdlog::error("connection {}: park: {}", name, hold.error().message());
+            });
+        if (services_->control) services_->control->ConnectionStateChanged(name, state, reason);
+      });
+
+  services->mailer = MakeMailer(io_, config_.smtp, &services->mailer_error);
+
   // The D-Bus API last: clients can call as soon as the name is owned.
   dbus::ControlHooks hooks;
   hooks.reload = [this] {
@@ -55,14 +138,66 @@ Status Daemon::Start() {
   };
   hooks.config_generation = [this] { return config_generation_; };
   hooks.admin_group = [this] { return config_.dbus.admin_group; };
+  hooks.connection_settings = [this](const std::string& name, bool* configured) {
+    auto it = config_.connections.find(name);
+    *configured = it != config_.connections.end();
+    return *configured ? it->second : ConnectionSettings{};
+  };
+  hooks.send_test_email = [this](const std::string& address,
+                                 std::function<void(Result<dbus::TestEmailOutcome>)> done) {
+    SendTestEmail(address, std::move(done));
+  };
   auto control = dbus::ControlService::Start(
       io_, *services->queue, std::move(hooks),
-      {.bus = config_.dbus.bus, .database = config_.database, .limits = {}});
+      {.bus = config_.dbus.bus, .database = config_.database, .limits = {}},
+      {.store = services->connection_store.get(), .manager = services->connections.get()});
   if (!control) return Fail(control.error());
   services->control = std::move(*control);
 
   services_ = std::move(services);
   return Ok();
+}
+
+void Daemon::SendTestEmail(const std::string& address,
+                           std::function<void(Result<dbus::TestEmailOutcome>)> done) {
+  auto fail = [&](Code code, std::string message) {
+    boost::asio::post(io_, [done = std::move(done), code, message = std::move(message)] {
+      done(Fail(code, message));
+    });
+  };
+  if (!services_ || !services_->mailer) {
+    return fail(Code::kFailedPrecondition,
+                services_ ? services_->mailer_error : std::string("xerod is not running"));
+  }
+  MailMessage message;
+  if (!address.empty()) {
+    message.to.push_back(address);
+  } else {
+    message.to = config_.notify.admins;
+  }
+  if (message.to.empty()) {
+    return fail(Code::kFailedPrecondition,
+                "no address given and notify.admins is empty: `xerod-ctl email test ADDRESS`");
+  }
+  std::string host = HostName();
+  message.subject = fmt::format("xerod test email from {}", host);
+  message.body = fmt::format(
+      "This is a test message from xerod {} on {}.\n\n"
+      "It was sent through {} as {} because someone asked for it\n"
+      "(xerod-ctl email test). xerod mails these addresses when an invoice or\n"
+      "payment cannot be copied to Xero, or when a Xero connection stops working.\n\n"
+      "Nothing needs to be done.\n",
+      kVersion, host, config_.smtp.url, config_.smtp.from);
+  spdlog::info("sending a test email to {} via {}", fmt::join(message.to, ", "), config_.smtp.url);
+  services_->mailer->Send(std::move(message), [done = std::move(done)](Result<MailReceipt> sent) {
+    if (!sent) {
+      spdlog::warn("test email failed: {}", sent.error().message());
+      return done(Fail(sent.error()));
+    }
+    spdlog::info("test email {} accepted for {}", sent->message_id,
+                 fmt::join(sent->accepted, ", "));
+    done(dbus::TestEmailOutcome{.message_id = sent->message_id, .recipients = sent->accepted});
+  });
 }
 
 int Daemon::Run() {
@@ -122,6 +257,12 @@ std::vector<std::string> Daemon::Reload() {
     next.database = config_.database;
     next.dbus.bus = config_.dbus.bus;
     next.queue = config_.queue;
+    next.xero = config_.xero;
+    if (services_ && SmtpChanged(config_.smtp, next.smtp)) {
+      services_->mailer = MakeMailer(io_, next.smtp, &services_->mailer_error);
+      spdlog::info("smtp settings changed: {}",
+                   services_->mailer ? "new settings in use" : services_->mailer_error);
+    }
     config_ = std::move(next);
     ++config_generation_;
     SetLogLevel(options_.log_level.value_or(config_.log.level));
@@ -167,7 +308,24 @@ std::vector<std::string> RestartOnlyChanges(const Config& running, const Config&
       a.retention != b.retention) {
     changed.emplace_back("queue");
   }
+  // The token manager and the HTTP client are built from the xero section.
+  const XeroConfig& x = running.xero;
+  const XeroConfig& y = loaded.xero;
+  if (x.client_id != y.client_id || x.client_secret_file != y.client_secret_file ||
+      x.redirect_uri != y.redirect_uri || x.scopes != y.scopes ||
+      x.authorize_url != y.authorize_url || x.identity_url != y.identity_url ||
+      x.api_url != y.api_url || x.ca_file != y.ca_file || x.connect_timeout != y.connect_timeout ||
+      x.request_timeout != y.request_timeout || x.limits.concurrent != y.limits.concurrent ||
+      x.limits.per_minute != y.limits.per_minute || x.limits.per_day != y.limits.per_day ||
+      x.limits.app_per_minute != y.limits.app_per_minute) {
+    changed.emplace_back("xero");
+  }
   return changed;
+}
+
+bool SmtpChanged(const SmtpConfig& a, const SmtpConfig& b) {
+  return a.enabled != b.enabled || a.url != b.url || a.tls != b.tls || a.username != b.username ||
+         a.password_file != b.password_file || a.from != b.from || a.timeout != b.timeout;
 }
 
 }  // namespace xerod

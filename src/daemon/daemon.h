@@ -11,12 +11,14 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "daemon/sd_notify.h"
+#include "dbus/control_service.h"
 #include "xerod/config.h"
 #include "xerod/status.h"
 
@@ -46,6 +48,9 @@ class Daemon {
   // Re-reads the config; returns its errors (empty: the new config is in force).
   std::vector<std::string> Reload();
   void BeginStop(const char* why);
+  // The D-Bus SendTestEmail: to `address`, or notify.admins when empty.
+  void SendTestEmail(const std::string& address,
+                     std::function<void(Result<dbus::TestEmailOutcome>)> done);
   void DoWatchdog();
   std::string StatusLine() const;
 
@@ -66,5 +71,7 @@ class Daemon {
 
 // Settings that cannot change without a restart; returns their names (dotted) that differ.
 std::vector<std::string> RestartOnlyChanges(const Config& running, const Config& loaded);
+// Whether the smtp section differs (the mailer is rebuilt on reload).
+bool SmtpChanged(const SmtpConfig& a, const SmtpConfig& b);
 
 }  // namespace xerod

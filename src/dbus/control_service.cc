@@ -56,7 +56,8 @@ ControlService::~ControlService() = default;
 
 Result<std::unique_ptr<ControlService>> ControlService::Start(boost::asio::io_context& io,
                                                               JobQueue& queue, ControlHooks hooks,
-                                                              ControlOptions options) {
+                                                              ControlOptions options,
+                                                              ConnectionApi connections) {
   auto impl = std::make_unique<Impl>();
   impl->queue = &queue;
   const char* bus_name = ToString(options.bus);
@@ -69,7 +70,7 @@ Result<std::unique_ptr<ControlService>> ControlService::Start(boost::asio::io_co
   }
   try {
     impl->manager = std::make_unique<Manager>(*impl->connection, io, queue, std::move(hooks),
-                                              std::move(options));
+                                              std::move(options), connections);
     if (auto loaded = impl->manager->LoadInitialState(); !loaded) return Fail(loaded.error());
     impl->connection->requestName(kBusName);
   } catch (const sdbus::Error& e) {
@@ -90,6 +91,13 @@ Result<std::unique_ptr<ControlService>> ControlService::Start(boost::asio::io_co
 
 void ControlService::ConfigReloaded() {
   impl_->manager->Post([m = impl_->manager.get()] { m->OnConfigReloaded(); });
+}
+
+void ControlService::ConnectionStateChanged(const std::string& name, ConnectionState state,
+                                            const std::string& reason) {
+  impl_->manager->Post([m = impl_->manager.get(), name, state, reason] {
+    m->OnConnectionStateChanged(name, state, reason);
+  });
 }
 
 }  // namespace xerod::dbus

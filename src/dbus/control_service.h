@@ -22,9 +22,14 @@
 #include <vector>
 
 #include "xerod/config.h"
+#include "xerod/connection.h"
 #include "xerod/document.h"
 #include "xerod/job_queue.h"
 #include "xerod/status.h"
+
+namespace xerod {
+class ConnectionManager;
+}
 
 namespace xerod::dbus {
 
@@ -35,11 +40,31 @@ struct ReloadOutcome {
   std::vector<std::string> warnings;  // when ok: settings that need a restart
 };
 
+struct TestEmailOutcome {
+  std::string message_id;
+  std::vector<std::string> recipients;  // accepted by the server
+};
+
 // What the daemon lends the API. Every function is called on the io_context thread.
 struct ControlHooks {
   std::function<ReloadOutcome()> reload;     // re-reads the config now
   std::function<int()> config_generation;    // current generation
   std::function<std::string()> admin_group;  // current dbus.admin_group
+  // The settings in force for a connection name: its `connections:` entry, or
+  // the defaults (nullptr hook: defaults). `configured` tells which.
+  std::function<ConnectionSettings(const std::string& name, bool* configured)> connection_settings;
+  // Sends a test email to `address` ("" = notify.admins); `done` runs once on
+  // the io_context thread. Unset: SendTestEmail answers FailedPrecondition.
+  std::function<void(const std::string& address,
+                     std::function<void(Result<TestEmailOutcome>)> done)>
+      send_test_email;
+};
+
+// The connection services the API drives. Both null: the connection methods
+// answer Unavailable (tests of the queue API alone).
+struct ConnectionApi {
+  ConnectionStore* store = nullptr;
+  ConnectionManager* manager = nullptr;
 };
 
 struct ControlOptions {
@@ -53,13 +78,18 @@ class ControlService {
   // Errors: kUnavailable (no bus, or the name is owned by someone else / not
   // allowed by the bus policy), kInternal (anything else from sdbus-c++).
   static Result<std::unique_ptr<ControlService>> Start(boost::asio::io_context& io, JobQueue& queue,
-                                                       ControlHooks hooks, ControlOptions options);
+                                                       ControlHooks hooks, ControlOptions options,
+                                                       ConnectionApi connections = {});
   ~ControlService();
   ControlService(const ControlService&) = delete;
   ControlService& operator=(const ControlService&) = delete;
 
   // Tell clients the configuration changed (after a SIGHUP reload).
   void ConfigReloaded();
+  // Tell clients a connection changed state (the token manager's unusable
+  // hook, the monitor). Emits ConnectionStateChanged and updates ConnectionCount.
+  void ConnectionStateChanged(const std::string& name, ConnectionState state,
+                              const std::string& reason);
 
   struct Impl;
 

@@ -49,6 +49,13 @@ sdbus::Error ToDbusError(const Error& error) {
   return sdbus::Error(name, error.message());
 }
 
+sdbus::Error ToDbusRemoteError(const Error& error) {
+  if (error.code() == Code::kPermissionDenied) {
+    return sdbus::Error(kErrorFailedPrecondition, error.message());
+  }
+  return ToDbusError(error);
+}
+
 VariantMap JobToVariants(const Job& job, bool with_payload) {
   VariantMap out;
   out["id"] = sdbus::Variant(static_cast<std::int64_t>(job.id));
@@ -152,6 +159,99 @@ Result<JobFilter> ParseJobFilter(const VariantMap& filter) {
     }
   }
   return out;
+}
+
+VariantMap ConnectionToVariants(const ConnectionInfo& info) {
+  VariantMap out;
+  out["name"] = sdbus::Variant(info.name);
+  out["tenant_id"] = sdbus::Variant(info.tenant_id);
+  out["tenant_name"] = sdbus::Variant(info.tenant_name);
+  out["xero_connection_id"] = sdbus::Variant(info.xero_connection_id);
+  out["kind"] = sdbus::Variant(Str(ToString(info.kind)));
+  out["state"] = sdbus::Variant(Str(ToString(info.state)));
+  out["reason"] = sdbus::Variant(info.reason);
+  out["scopes"] = sdbus::Variant(info.scopes);
+  out["token_set"] = sdbus::Variant(static_cast<std::int64_t>(info.token_set_id));
+  SetTime(out, "created_at", info.created_at);
+  SetTime(out, "updated_at", info.updated_at);
+  SetTime(out, "state_changed_at", info.state_changed_at);
+  if (info.last_refresh_at) SetTime(out, "last_refresh_at", *info.last_refresh_at);
+  if (info.last_success_at) SetTime(out, "last_success_at", *info.last_success_at);
+  return out;
+}
+
+void AddHold(VariantMap& out, const Hold* hold) {
+  out["paused"] = sdbus::Variant(hold != nullptr && hold->paused);
+  out["parked"] = sdbus::Variant(hold != nullptr && hold->parked);
+  out["hold_reason"] = sdbus::Variant(hold != nullptr ? hold->reason : std::string());
+}
+
+VariantMap ConnectionEventToVariants(const ConnectionEvent& event) {
+  VariantMap out;
+  SetTime(out, "at", event.at);
+  out["state"] = sdbus::Variant(Str(ToString(event.state)));
+  out["reason"] = sdbus::Variant(event.reason);
+  return out;
+}
+
+VariantMap SettingsToVariants(const ConnectionSettings& settings, bool configured) {
+  VariantMap out;
+  out["configured"] = sdbus::Variant(configured);
+  out["notify"] = sdbus::Variant(settings.notify);
+  out["revenue_account"] = sdbus::Variant(settings.revenue_account);
+  out["payment_account"] = sdbus::Variant(settings.payment_account);
+  out["invoice_status"] = sdbus::Variant(Str(ToString(settings.invoice_status)));
+  out["copy_payments"] = sdbus::Variant(settings.copy_payments);
+  out["tax_map"] = sdbus::Variant(settings.tax_map);
+  return out;
+}
+
+Result<ConnectOptions> ParseConnectOptions(const VariantMap& options) {
+  ConnectOptions out;
+  for (const auto& [key, value] : options) {
+    const std::string type = value.peekValueType();
+    auto wrong = [&](const char* want) {
+      return Fail(Code::kInvalidArgument,
+                  fmt::format("options.{}: must be of D-Bus type {} (got {})", key, want, type));
+    };
+    if (key == "tenant_id") {
+      if (type != "s") return wrong("s");
+      out.tenant_id = value.get<std::string>();
+      if (out.tenant_id.size() > 100) {
+        return Fail(Code::kInvalidArgument, "options.tenant_id: longer than 100 bytes");
+      }
+    } else if (key == "listen") {
+      if (type != "b") return wrong("b");
+      out.listen = value.get<bool>();
+    } else if (key == "timeout_sec") {
+      if (type != "u") return wrong("u");
+      auto seconds = value.get<std::uint32_t>();
+      if (seconds < 10 || seconds > 3600) {
+        return Fail(Code::kInvalidArgument,
+                    fmt::format("options.timeout_sec: must be 10..3600 (got {})", seconds));
+      }
+      out.timeout = std::chrono::seconds(seconds);
+    } else {
+      return Fail(
+          Code::kInvalidArgument,
+          fmt::format("options: unknown key `{}` (known: tenant_id, listen, timeout_sec)", key));
+    }
+  }
+  return out;
+}
+
+Status CheckName(const std::string& name, const char* field) {
+  constexpr std::size_t kMaxName = 100;
+  if (name.empty()) return Fail(Code::kInvalidArgument, fmt::format("{}: required", field));
+  if (name.size() > kMaxName) {
+    return Fail(Code::kInvalidArgument, fmt::format("{}: longer than {} bytes", field, kMaxName));
+  }
+  for (char c : name) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      return Fail(Code::kInvalidArgument, fmt::format("{}: contains a control character", field));
+    }
+  }
+  return Ok();
 }
 
 }  // namespace xerod::dbus

@@ -26,20 +26,23 @@ T OrThrow(Result<T> r) {
 }  // namespace
 
 Manager::Manager(sdbus::IConnection& connection, boost::asio::io_context& io, JobQueue& queue,
-                 ControlHooks hooks, ControlOptions options)
+                 ControlHooks hooks, ControlOptions options, ConnectionApi connections)
     : AdaptorInterfaces(connection, kObjectPath),
       io_(io),
       queue_(queue),
       hooks_(std::move(hooks)),
       options_(std::move(options)),
       access_(hooks_.admin_group),
-      counts_timer_(io) {
+      counts_timer_(io),
+      connections_(connections),
+      poster_(std::make_shared<Poster>(io)) {
   counts_ = CountsToMap({});
   registerAdaptor();
 }
 
 Manager::~Manager() {
   *alive_ = false;
+  poster_->Retire();
   unregisterAdaptor();
 }
 
@@ -51,18 +54,23 @@ Status Manager::LoadInitialState() {
   auto counts = queue_.Counts();
   if (!counts) return Fail(counts.error());
   counts_ = CountsToMap(*counts);
+  if (connections_.store != nullptr) {
+    auto all = connections_.store->List();
+    if (!all) return Fail(all.error());
+    connection_count_ = static_cast<std::uint32_t>(all->size());
+  }
   return Ok();
 }
 
-void Manager::Post(std::function<void()> task) {
-  boost::asio::post(io_, [this, alive = alive_, task = std::move(task)] {
-    if (!*alive) return;
+void Poster::Post(std::function<void()> task) {
+  boost::asio::post(io_, [self = shared_from_this(), task = std::move(task)] {
+    if (!self->alive_) return;
     try {
       task();
     } catch (const std::exception& e) {
       spdlog::error("D-Bus: {}", e.what());
     }
-    if (pump_) pump_->Kick();
+    if (self->pump_) self->pump_->Kick();
   });
 }
 
@@ -99,8 +107,8 @@ void Manager::ScheduleCountsRefresh() {
   counts_timer_.async_wait([this, alive = alive_](const boost::system::error_code& ec) {
     if (ec || !*alive) return;
     counts_refresh_armed_ = false;
-    queue_.CountsAsync(std::nullopt, [this, alive](Result<StateCounts> counts) {
-      Post([this, counts = std::move(counts)] {
+    queue_.CountsAsync(std::nullopt, [this, p = poster_, alive](Result<StateCounts> counts) {
+      p->Post([this, counts = std::move(counts)] {
         if (!counts) {
           spdlog::warn("job counts: {}", counts.error().message());
           return;
@@ -120,37 +128,39 @@ void Manager::GetStatus(sdbus::Result<std::map<std::string, sdbus::Variant>>&& r
   Guarded("GetStatus", [&] {
     auto reply =
         std::make_shared<sdbus::Result<std::map<std::string, sdbus::Variant>>>(std::move(result));
-    queue_.CountsAsync(std::nullopt, [this, reply](Result<StateCounts> counts) {
+    queue_.CountsAsync(std::nullopt, [this, p = poster_, reply](Result<StateCounts> counts) {
       if (!counts) {
-        Post([reply, e = counts.error()] { reply->returnError(ToDbusError(e)); });
+        p->Post([reply, e = counts.error()] { reply->returnError(ToDbusError(e)); });
         return;
       }
-      queue_.HoldsAsync(
-          [this, reply, counts = std::move(*counts)](Result<std::map<std::string, Hold>> holds) {
-            Post([this, reply, counts, holds = std::move(holds)] {
-              if (!holds) return reply->returnError(ToDbusError(holds.error()));
-              std::map<std::string, sdbus::Variant> status;
-              auto uptime = std::chrono::duration_cast<std::chrono::microseconds>(
-                  std::chrono::steady_clock::now() - started_);
-              status["version"] = sdbus::Variant(std::string(kVersion));
-              status["uptime_usec"] = sdbus::Variant(static_cast<std::uint64_t>(uptime.count()));
-              status["pid"] = sdbus::Variant(static_cast<std::uint32_t>(getpid()));
-              auto global = holds->find("*");
-              status["paused"] = sdbus::Variant(global != holds->end() && global->second.paused);
-              status["config_generation"] =
-                  sdbus::Variant(static_cast<std::uint32_t>(hooks_.config_generation()));
-              status["job_counts"] = sdbus::Variant(CountsToMap(counts));
-              std::map<std::string, sdbus::Struct<bool, bool, std::string>> hold_map;
-              for (const auto& [scope, hold] : *holds) {
-                hold_map[scope] =
-                    sdbus::Struct<bool, bool, std::string>(hold.paused, hold.parked, hold.reason);
-              }
-              status["holds"] = sdbus::Variant(hold_map);
-              status["bus"] = sdbus::Variant(std::string(ToString(options_.bus)));
-              status["database"] = sdbus::Variant(options_.database);
-              reply->returnResults(status);
-            });
+      // Back on the loop before touching `this` again.
+      p->Post([this, p, reply, counts = std::move(*counts)] {
+        queue_.HoldsAsync([this, p, reply, counts](Result<std::map<std::string, Hold>> holds) {
+          p->Post([this, reply, counts, holds = std::move(holds)] {
+            if (!holds) return reply->returnError(ToDbusError(holds.error()));
+            std::map<std::string, sdbus::Variant> status;
+            auto uptime = std::chrono::duration_cast<std::chrono::microseconds>(
+                std::chrono::steady_clock::now() - started_);
+            status["version"] = sdbus::Variant(std::string(kVersion));
+            status["uptime_usec"] = sdbus::Variant(static_cast<std::uint64_t>(uptime.count()));
+            status["pid"] = sdbus::Variant(static_cast<std::uint32_t>(getpid()));
+            auto global = holds->find("*");
+            status["paused"] = sdbus::Variant(global != holds->end() && global->second.paused);
+            status["config_generation"] =
+                sdbus::Variant(static_cast<std::uint32_t>(hooks_.config_generation()));
+            status["job_counts"] = sdbus::Variant(CountsToMap(counts));
+            std::map<std::string, sdbus::Struct<bool, bool, std::string>> hold_map;
+            for (const auto& [scope, hold] : *holds) {
+              hold_map[scope] =
+                  sdbus::Struct<bool, bool, std::string>(hold.paused, hold.parked, hold.reason);
+            }
+            status["holds"] = sdbus::Variant(hold_map);
+            status["bus"] = sdbus::Variant(std::string(ToString(options_.bus)));
+            status["database"] = sdbus::Variant(options_.database);
+            reply->returnResults(status);
           });
+        });
+      });
     });
   });
 }
@@ -163,8 +173,8 @@ void Manager::ListJobs(
     auto reply = std::make_shared<
         sdbus::Result<std::vector<std::map<std::string, sdbus::Variant>>, std::int64_t>>(
         std::move(result));
-    queue_.ListAsync(parsed, [this, reply](Result<JobPage> page) {
-      Post([reply, page = std::move(page)] {
+    queue_.ListAsync(parsed, [this, p = poster_, reply](Result<JobPage> page) {
+      p->Post([reply, page = std::move(page)] {
         if (!page) return reply->returnError(ToDbusError(page.error()));
         std::vector<std::map<std::string, sdbus::Variant>> jobs;
         jobs.reserve(page->jobs.size());
@@ -183,8 +193,8 @@ void Manager::ShowJob(sdbus::Result<std::map<std::string, sdbus::Variant>,
         std::make_shared<sdbus::Result<std::map<std::string, sdbus::Variant>,
                                        std::vector<std::map<std::string, sdbus::Variant>>>>(
             std::move(result));
-    queue_.ShowAsync(job_id, [this, reply](Result<JobDetail> detail) {
-      Post([reply, detail = std::move(detail)] {
+    queue_.ShowAsync(job_id, [this, p = poster_, reply](Result<JobDetail> detail) {
+      p->Post([reply, detail = std::move(detail)] {
         if (!detail) return reply->returnError(ToDbusError(detail.error()));
         std::vector<std::map<std::string, sdbus::Variant>> attempts;
         for (const JobAttempt& a : detail->attempts) attempts.push_back(AttemptToVariants(a));

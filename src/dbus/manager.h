@@ -7,18 +7,47 @@
 
 #include <sdbus-c++/sdbus-c++.h>
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "dbus/access.h"
 #include "dbus/bus_pump.h"
 #include "dbus/control_service.h"
+#include "dbus/convert.h"
+#include "xerod/connection.h"
 #include "xerod/dbus/manager_adaptor.h"
 
 namespace xerod::dbus {
+
+// Posts tasks onto the io_context for callbacks that may run after the
+// Manager is gone (the queue's writer thread, HTTP completions during
+// shutdown). A task runs only while the Manager lives; callbacks capture the
+// Poster (shared), never rely on `this` until their task runs.
+class Poster : public std::enable_shared_from_this<Poster> {
+ public:
+  explicit Poster(boost::asio::io_context& io) : io_(io) {}
+  // Thread-safe.
+  void Post(std::function<void()> task);
+  // io_context thread only.
+  void SetPump(BusPump* pump) { pump_ = pump; }
+  void Retire() {
+    alive_ = false;
+    pump_ = nullptr;
+  }
+
+ private:
+  boost::asio::io_context& io_;  // outlives every holder (the daemon's loop)
+  std::atomic<bool> alive_{true};
+  BusPump* pump_ = nullptr;  // io_context thread only
+};
 
 using EnqueueResults =
     std::vector<sdbus::Struct<std::uint32_t, std::string, std::string, std::int64_t, std::string>>;
@@ -27,11 +56,11 @@ class Manager final : public sdbus::AdaptorInterfaces<org::xerod::Xerod1::Manage
                                                       sdbus::Properties_adaptor> {
  public:
   Manager(sdbus::IConnection& connection, boost::asio::io_context& io, JobQueue& queue,
-          ControlHooks hooks, ControlOptions options);
+          ControlHooks hooks, ControlOptions options, ConnectionApi connections);
   ~Manager();
 
   // Set once the pump exists; replies and signals from posted tasks kick it.
-  void SetPump(BusPump* pump) { pump_ = pump; }
+  void SetPump(BusPump* pump) { poster_->SetPump(pump); }
   // Reads the initial paused flag and counts (blocking; start-up only).
   Status LoadInitialState();
 
@@ -39,10 +68,12 @@ class Manager final : public sdbus::AdaptorInterfaces<org::xerod::Xerod1::Manage
   void OnJobStateChanged(const JobStateChange& change);
   void OnHoldChanged(const HoldChange& change);
   void OnConfigReloaded();
+  void OnConnectionStateChanged(const std::string& name, ConnectionState state,
+                                const std::string& reason);
 
   // Runs `task` on the io_context thread later, catching every exception, then
   // kicks the pump. Does nothing once the manager is gone.
-  void Post(std::function<void()> task);
+  void Post(std::function<void()> task) { poster_->Post(std::move(task)); }
 
  private:
   // Adaptor methods.
@@ -67,6 +98,26 @@ class Manager final : public sdbus::AdaptorInterfaces<org::xerod::Xerod1::Manage
   bool Paused() override;
   std::map<std::string, std::uint64_t> JobCounts() override;
   std::uint32_t ConfigGeneration() override;
+  std::uint32_t ConnectionCount() override;
+
+  // Connection methods (manager_connections.cc).
+  void ListConnections(sdbus::Result<std::vector<VariantMap>>&& result) override;
+  void ShowConnection(sdbus::Result<VariantMap, std::vector<VariantMap>>&& result,
+                      std::string name) override;
+  VariantMap GetConnectionSettings(const std::string& name) override;
+  void AddConnection(sdbus::Result<VariantMap>&& result, std::string name, std::string tenant_id,
+                     std::string refresh_token) override;
+  void AddCustomConnection(sdbus::Result<VariantMap>&& result, std::string name,
+                           std::string tenant_id) override;
+  std::string BeginConnect(const std::string& name, const VariantMap& options) override;
+  void CompleteConnect(sdbus::Result<VariantMap>&& result, std::string name,
+                       std::string redirect_url) override;
+  void AwaitConnect(sdbus::Result<VariantMap>&& result, std::string name) override;
+  void CancelConnect(const std::string& name) override;
+  void CheckConnection(sdbus::Result<VariantMap>&& result, std::string name) override;
+  void DisconnectConnection(sdbus::Result<>&& result, std::string name) override;
+  void SendTestEmail(sdbus::Result<std::string, std::vector<std::string>>&& result,
+                     std::string address) override;
 
   void Enqueue(DocumentType type, const char* method, sdbus::Result<EnqueueResults>&& result,
                std::string connection, std::vector<std::string> documents);
@@ -75,18 +126,38 @@ class Manager final : public sdbus::AdaptorInterfaces<org::xerod::Xerod1::Manage
   void RequireAdmin(const char* method);
   void ScheduleCountsRefresh();
 
+  // A pending or recently finished BeginConnect and the calls waiting for it.
+  struct ConnectWait {
+    std::vector<std::shared_ptr<sdbus::Result<VariantMap>>> waiters;
+    std::optional<Result<ConnectionInfo>> outcome;  // set when finished
+    std::chrono::steady_clock::time_point finished_at;
+  };
+  // Throws Unavailable when the daemon runs without connection services.
+  void RequireConnections();
+  // Replies to `reply` with the connection (plus its queue hold) or the error.
+  void ReplyConnection(std::shared_ptr<sdbus::Result<VariantMap>> reply,
+                       Result<ConnectionInfo> info);
+  void FinishConnect(const std::string& name, Result<ConnectionInfo> outcome);
+  void DropStaleConnects();
+  // A connection is usable: signal it if `changed` and release jobs parked for it.
+  void ConnectionUsable(const std::string& name, const std::string& reason, bool changed);
+  void RefreshConnectionCount();
+
   boost::asio::io_context& io_;
   JobQueue& queue_;
   ControlHooks hooks_;
   ControlOptions options_;
   AccessChecker access_;
-  BusPump* pump_ = nullptr;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   bool paused_ = false;
   std::map<std::string, std::uint64_t> counts_;
   boost::asio::steady_timer counts_timer_;
   bool counts_refresh_armed_ = false;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  ConnectionApi connections_;
+  std::map<std::string, ConnectWait> connects_;
+  std::uint32_t connection_count_ = 0;
+  std::shared_ptr<Poster> poster_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // io_context thread only
 };
 
 }  // namespace xerod::dbus

@@ -14,20 +14,10 @@
 namespace xerod::dbus {
 namespace {
 
-constexpr std::size_t kMaxConnectionName = 100;
 constexpr const char* kInvalid = "invalid";
 
 void CheckConnectionName(const std::string& connection) {
-  if (connection.empty()) throw sdbus::Error(kErrorInvalidArgument, "connection: required");
-  if (connection.size() > kMaxConnectionName) {
-    throw sdbus::Error(kErrorInvalidArgument,
-                       fmt::format("connection: longer than {} bytes", kMaxConnectionName));
-  }
-  for (char c : connection) {
-    if (static_cast<unsigned char>(c) < 0x20) {
-      throw sdbus::Error(kErrorInvalidArgument, "connection: contains a control character");
-    }
-  }
+  if (auto ok = CheckName(connection, "connection"); !ok) throw ToDbusError(ok.error());
 }
 
 // The document's "id" when it has a string one (for results of invalid documents).
@@ -119,18 +109,19 @@ void Manager::Enqueue(DocumentType type, const char* method, sdbus::Result<Enque
       return;
     }
     auto reply = std::make_shared<sdbus::Result<EnqueueResults>>(std::move(result));
-    queue_.EnqueueAsync(std::move(jobs), [this, reply, rows, job_rows = std::move(job_rows)](
-                                             Result<std::vector<EnqueueResult>> stored) {
-      Post([reply, rows, job_rows, stored = std::move(stored)] {
-        if (!stored) return reply->returnError(ToDbusError(stored.error()));
-        for (std::size_t k = 0; k < stored->size() && k < job_rows.size(); ++k) {
-          ResultRow& row = (*rows)[job_rows[k]];
-          std::get<2>(row) = std::string(ToString((*stored)[k].outcome));
-          std::get<3>(row) = (*stored)[k].job_id;
-        }
-        reply->returnResults(*rows);
-      });
-    });
+    queue_.EnqueueAsync(
+        std::move(jobs), [this, p = poster_, reply, rows, job_rows = std::move(job_rows)](
+                             Result<std::vector<EnqueueResult>> stored) {
+          p->Post([reply, rows, job_rows, stored = std::move(stored)] {
+            if (!stored) return reply->returnError(ToDbusError(stored.error()));
+            for (std::size_t k = 0; k < stored->size() && k < job_rows.size(); ++k) {
+              ResultRow& row = (*rows)[job_rows[k]];
+              std::get<2>(row) = std::string(ToString((*stored)[k].outcome));
+              std::get<3>(row) = (*stored)[k].job_id;
+            }
+            reply->returnResults(*rows);
+          });
+        });
   });
 }
 
@@ -138,8 +129,8 @@ void Manager::RetryJob(sdbus::Result<>&& result, std::int64_t job_id) {
   Guarded("RetryJob", [&] {
     RequireAdmin("RetryJob");
     auto reply = std::make_shared<sdbus::Result<>>(std::move(result));
-    queue_.RetryAsync(job_id, [this, reply](Result<void> done) {
-      Post([reply, done = std::move(done)] {
+    queue_.RetryAsync(job_id, [this, p = poster_, reply](Result<void> done) {
+      p->Post([reply, done = std::move(done)] {
         if (!done) return reply->returnError(ToDbusError(done.error()));
         reply->returnResults();
       });
@@ -152,8 +143,8 @@ void Manager::RetryDeadJobs(sdbus::Result<std::uint32_t>&& result, std::string c
     RequireAdmin("RetryDeadJobs");
     CheckConnectionName(connection);
     auto reply = std::make_shared<sdbus::Result<std::uint32_t>>(std::move(result));
-    queue_.RetryAllDeadAsync(connection, [this, reply](Result<int> n) {
-      Post([reply, n = std::move(n)] {
+    queue_.RetryAllDeadAsync(connection, [this, p = poster_, reply](Result<int> n) {
+      p->Post([reply, n = std::move(n)] {
         if (!n) return reply->returnError(ToDbusError(n.error()));
         reply->returnResults(static_cast<std::uint32_t>(std::max(*n, 0)));
       });
@@ -165,8 +156,8 @@ void Manager::CancelJob(sdbus::Result<>&& result, std::int64_t job_id) {
   Guarded("CancelJob", [&] {
     RequireAdmin("CancelJob");
     auto reply = std::make_shared<sdbus::Result<>>(std::move(result));
-    queue_.CancelAsync(job_id, [this, reply](Result<void> done) {
-      Post([reply, done = std::move(done)] {
+    queue_.CancelAsync(job_id, [this, p = poster_, reply](Result<void> done) {
+      p->Post([reply, done = std::move(done)] {
         if (!done) return reply->returnError(ToDbusError(done.error()));
         reply->returnResults();
       });
@@ -192,8 +183,8 @@ void Manager::SetPaused(const char* method, sdbus::Result<>&& result, std::strin
       scope = connection;
     }
     auto reply = std::make_shared<sdbus::Result<>>(std::move(result));
-    queue_.SetPausedAsync(scope, paused, [this, reply](Result<Hold> hold) {
-      Post([reply, hold = std::move(hold)] {
+    queue_.SetPausedAsync(scope, paused, [this, p = poster_, reply](Result<Hold> hold) {
+      p->Post([reply, hold = std::move(hold)] {
         if (!hold) return reply->returnError(ToDbusError(hold.error()));
         reply->returnResults();
       });

@@ -255,6 +255,24 @@ TEST_F(ManagerTest, GarbageNeverCrashesTheService) {
   EXPECT_EQ(client_->GetStatus().at("version").get<std::string>(), kVersion);
 }
 
+TEST_F(ManagerTest, WithoutConnectionServicesConnectionMethodsAnswerUnavailable) {
+  EXPECT_EQ(client_->ConnectionCount(), 0u);
+  EXPECT_EQ(ErrorName([&] { client_->ListConnections(); }),
+            "org.xerod.Xerod1.Error.Unavailable: this xerod runs without connection services");
+  EXPECT_EQ(ErrorName([&] { client_->CheckConnection("acme"); }),
+            "org.xerod.Xerod1.Error.Unavailable: this xerod runs without connection services");
+  EXPECT_EQ(ErrorName([&] { client_->SendTestEmail(""); }),
+            "org.xerod.Xerod1.Error.FailedPrecondition: this xerod cannot send email");
+  // Settings need no Xero: the defaults for any well-formed name.
+  auto settings = client_->GetConnectionSettings("acme");
+  EXPECT_FALSE(settings.at("configured").get<bool>());
+  EXPECT_EQ(settings.at("invoice_status").get<std::string>(), "authorised");
+  EXPECT_EQ(ErrorName([&] { client_->GetConnectionSettings(""); }),
+            "org.xerod.Xerod1.Error.InvalidArgument: name: required");
+  EXPECT_EQ(ErrorName([&] { client_->GetConnectionSettings("a\nb"); }),
+            "org.xerod.Xerod1.Error.InvalidArgument: name: contains a control character");
+}
+
 TEST_F(ManagerTest, BusctlIntrospectShowsTheDocumentedInterface) {
   std::string out_file = dir_.File("introspect.txt");
   std::string cmd = "busctl --address='" + bus_->address() +
@@ -264,7 +282,11 @@ TEST_F(ManagerTest, BusctlIntrospectShowsTheDocumentedInterface) {
   for (const char* member :
        {".EnqueueInvoices", ".EnqueuePayments", ".GetStatus", ".ListJobs", ".ShowJob", ".RetryJob",
         ".RetryDeadJobs", ".CancelJob", ".Pause", ".Resume", ".Reload", ".JobStateChanged",
-        ".HoldChanged", ".Version", ".Paused", ".JobCounts", ".ConfigGeneration"}) {
+        ".HoldChanged", ".Version", ".Paused", ".JobCounts", ".ConfigGeneration",
+        ".ListConnections", ".ShowConnection", ".GetConnectionSettings", ".AddConnection",
+        ".AddCustomConnection", ".BeginConnect", ".CompleteConnect", ".AwaitConnect",
+        ".CancelConnect", ".CheckConnection", ".DisconnectConnection", ".SendTestEmail",
+        ".ConnectionStateChanged", ".ConnectionCount"}) {
     EXPECT_NE(out.find(member), std::string::npos) << member << "\n" << out;
   }
   EXPECT_NE(out.find("org.xerod.Xerod1.Manager"), std::string::npos);

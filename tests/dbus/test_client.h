@@ -64,6 +64,10 @@ class TestClient final
                      const std::string& reason) override {
     Record({"HoldChanged", {scope, paused ? "paused" : "-", parked ? "parked" : "-", reason}});
   }
+  void onConnectionStateChanged(const std::string& name, const std::string& state,
+                                const std::string& reason) override {
+    Record({"ConnectionStateChanged", {name, state, reason}});
+  }
   void onPropertiesChanged(const std::string& interface_name,
                            const std::map<std::string, sdbus::Variant>& changed,
                            const std::vector<std::string>& /*invalidated*/) override {
