@@ -109,6 +109,16 @@ TEST_F(AccessTest, RealPolicyLetsRootMutateAndOthersOnlyRead) {
   EXPECT_EQ(Ctl("--json status", true, &out), 0) << out;
   EXPECT_NE(out.find("\"paused\":true"), std::string::npos) << out;
   EXPECT_EQ(Ctl("job list", true, &out), 0) << out;
+  // Connection reads pass the bus (this in-process service has no connection
+  // services, so the daemon answers Unavailable, not the bus AccessDenied);
+  // connection changes and the test email do not.
+  EXPECT_EQ(Ctl("connection list", true, &out), 1) << out;
+  EXPECT_NE(out.find("without connection services"), std::string::npos) << out;
+  EXPECT_EQ(Ctl("--json connection settings acme", true, &out), 0) << out;
+  EXPECT_EQ(Ctl("connection check acme", true, &out), 1) << out;
+  EXPECT_NE(out.find("Rejected send message"), std::string::npos) << out;
+  EXPECT_EQ(Ctl("email test", true, &out), 1) << out;
+  EXPECT_NE(out.find("Rejected send message"), std::string::npos) << out;
 }
 
 TEST_F(AccessTest, DaemonRefusesNonAdminsThatPassThePolicy) {
@@ -125,6 +135,10 @@ TEST_F(AccessTest, DaemonRefusesNonAdminsThatPassThePolicy) {
       << out;
   EXPECT_EQ(Ctl("reload", true, &out), 1) << out;
   EXPECT_NE(out.find("Reload needs root"), std::string::npos) << out;
+  EXPECT_EQ(Ctl("connection disconnect acme", true, &out), 1) << out;
+  EXPECT_NE(out.find("DisconnectConnection needs root"), std::string::npos) << out;
+  EXPECT_EQ(Ctl("email test", true, &out), 1) << out;
+  EXPECT_NE(out.find("SendTestEmail needs root"), std::string::npos) << out;
   EXPECT_EQ(Ctl("pause acme", false, &out), 0) << out;
 }
 
