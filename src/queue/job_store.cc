@@ -95,7 +95,7 @@ Result<store::Statement*> JobStore::Prepare(std::string_view sql) {
     if (!stmt) return Fail(stmt.error());
     it = statements_.emplace(std::string(sql), std::move(*stmt)).first;
   }
-  it->second.Reset();
+  // Already reset: every use is a Use, which resets (and unbinds) when it ends.
   return &it->second;
 }
 
@@ -114,13 +114,14 @@ Result<std::int64_t> JobStore::InsertJob(const NewJob& job, const std::string& h
                 "payload, content_hash, state, max_attempts, next_run_at, created_at, updated_at) "
                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', ?8, ?9, ?9, ?9)");
   const TimePoint now = clock_.Now();
-  ins->Bind(1, job.connection)
-      .Bind(2, ToString(job.kind))
-      .Bind(3, job.source_id)
-      .Bind(4, ToString(op))
+  // Not copied: `job`, `hash` and the ToString() tables outlive this statement's use.
+  ins->BindNoCopy(1, job.connection)
+      .BindNoCopy(2, ToString(job.kind))
+      .BindNoCopy(3, job.source_id)
+      .BindNoCopy(4, ToString(op))
       .Bind(5, previous_xero_id)
-      .Bind(6, job.payload)
-      .Bind(7, hash)
+      .BindNoCopy(6, job.payload)
+      .BindNoCopy(7, hash)
       .Bind(8, std::max(config_.max_attempts, 1))
       .Bind(9, ToUnixMillis(now));
   XEROD_TRY(ins->Run());
@@ -141,9 +142,12 @@ Result<std::vector<EnqueueResult>> JobStore::Enqueue(const std::vector<NewJob>& 
   }
   std::vector<EnqueueResult> results;
   results.reserve(jobs.size());
+  events.jobs.reserve(events.jobs.size() + jobs.size());
   const std::int64_t now = ToUnixMillis(clock_.Now());
   for (const NewJob& j : jobs) {
-    const std::string hash = Sha256Hex(j.payload);
+    auto hashed = Sha256Hex(j.payload);
+    if (!hashed) return Fail(hashed.error());
+    const std::string& hash = *hashed;
     std::optional<EnqueueResult> result;
     // The document's history, newest first (jobs_key): its unfinished job, if
     // any, and its latest success. One index range, usually 0-2 rows.
@@ -159,7 +163,7 @@ Result<std::vector<EnqueueResult>> JobStore::Enqueue(const std::vector<NewJob>& 
       XEROD_PREPARE(find,
                     "SELECT id, state, content_hash, pending_hash, xero_id FROM jobs WHERE "
                     "connection = ?1 AND kind = ?2 AND source_id = ?3 ORDER BY id DESC");
-      find->Bind(1, j.connection).Bind(2, ToString(j.kind)).Bind(3, j.source_id);
+      find->BindNoCopy(1, j.connection).BindNoCopy(2, ToString(j.kind)).BindNoCopy(3, j.source_id);
       while (!pending_job) {
         auto row = find->Step();
         if (!row) return Fail(row.error());
@@ -361,7 +365,9 @@ Status JobStore::ApplyOutcome(const Job& job, const JobOutcome& o, Events& event
   auto follow_up = [&](JobOperation op, std::optional<std::string> previous) -> Status {
     if (!pending) return Ok();
     NewJob next{job.connection, job.kind, job.source_id, *pending};
-    auto id = InsertJob(next, Sha256Hex(*pending), op, previous, events);
+    auto hash = Sha256Hex(*pending);
+    if (!hash) return Fail(hash.error());
+    auto id = InsertJob(next, *hash, op, previous, events);
     if (!id) return Fail(id.error());
     ++events.counters.update_created;
     return Ok();

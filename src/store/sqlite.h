@@ -73,6 +73,10 @@ class Statement {
   Statement& Bind(int index, const std::optional<std::string>& value);
   Statement& Bind(int index, const std::optional<std::int64_t>& value);
   Statement& BindNull(int index);
+  // Binds text WITHOUT copying it (SQLITE_STATIC): `value` must stay valid and
+  // unchanged until the statement is reset (Reset(), or a cached statement's
+  // scope ends). For large hot-path values such as payloads.
+  Statement& BindNoCopy(int index, std::string_view value);
 
   // One step: true if a row is available, false when done.
   Result<bool> Step();

@@ -148,6 +148,69 @@ TEST(DatabaseTest, EveryMigrationFileIsEmbeddedInOrder) {
   EXPECT_EQ(embedded, files) << "list every src/store/schema/*.sql in src/store/CMakeLists.txt";
 }
 
+// 0003 rebuilds jobs and job_attempts (cheaper CHECK and partial-index
+// predicates): every row, id and constraint of a version-2 file survives.
+TEST(DatabaseTest, CheapStateChecksMigrationKeepsRowsAndConstraints) {
+  TempDir dir;
+  const std::string path = dir.File("x.db");
+  ASSERT_GE(SchemaMigrations().size(), 3u);
+  {
+    auto db = Database::Open(path, {}, SchemaMigrations().first(2));
+    ASSERT_TRUE(db.has_value()) << db.error().ToString();
+    ASSERT_TRUE((*db)->handle().Exec(
+        "INSERT INTO jobs (id, connection, kind, source_id, operation, previous_xero_id, "
+        "payload, content_hash, pending_payload, pending_hash, state, needs_reconcile, attempts, "
+        "max_attempts, next_run_at, last_error, xero_id, xero_link, warning, created_at, "
+        "updated_at, finished_at) VALUES "
+        "(7, 'acme', 'invoice', 'inv-1', 'update', 'X0', '{}', 'h1', '{\"a\":1}', 'h2', "
+        "'running', 1, 2, 12, 100, 'boom', NULL, NULL, NULL, 1, 2, NULL), "
+        "(9, 'acme', 'payment', 'pay-1', 'create', NULL, '{}', 'h3', NULL, NULL, 'succeeded', "
+        "0, 1, 12, 100, NULL, 'X9', 'https://x/9', 'careful', 1, 3, 3);"
+        "INSERT INTO job_attempts (id, job_id, number, reconcile, started_at, finished_at, "
+        "outcome, http_status, messages, request_id) VALUES "
+        "(4, 7, 1, 0, 10, 11, 'unknown', NULL, 'timeout', NULL), (5, 7, 2, 1, 12, NULL, NULL, "
+        "NULL, NULL, NULL), (6, 9, 1, 0, 10, 11, 'succeeded', 200, NULL, 'req-1');"));
+  }
+  auto db = Database::Open(path);
+  ASSERT_TRUE(db.has_value()) << db.error().ToString();
+  auto& h = (*db)->handle();
+  EXPECT_EQ((*db)->schema_version(), LatestSchemaVersion());
+  EXPECT_EQ(*h.QueryText("SELECT group_concat(id || ':' || state || ':' || operation || ':' || "
+                         "coalesce(previous_xero_id, '-') || ':' || pending_hash || ':' || "
+                         "attempts || ':' || coalesce(last_error, '-'), ',') FROM jobs "
+                         "WHERE id = 7"),
+            "7:running:update:X0:h2:2:boom");
+  EXPECT_EQ(*h.QueryText("SELECT xero_id || xero_link || warning || finished_at FROM jobs "
+                         "WHERE id = 9"),
+            "X9https://x/9careful3");
+  EXPECT_EQ(*h.QueryText("SELECT group_concat(id || ':' || job_id || ':' || number || ':' || "
+                         "coalesce(outcome, '-'), ',') FROM (SELECT * FROM job_attempts "
+                         "ORDER BY id)"),
+            "4:7:1:unknown,5:7:2:-,6:9:1:succeeded");
+  EXPECT_EQ(Tables(h), (std::vector<std::string>{"connection_events", "connections", "job_attempts",
+                                                 "jobs", "queue_holds", "token_sets"}));
+  EXPECT_EQ(*h.QueryText("PRAGMA integrity_check"), "ok");
+  EXPECT_EQ(*h.QueryInt("SELECT count(*) FROM pragma_foreign_key_check"), 0);
+  // The constraints still hold.
+  auto insert = [&](std::string_view state, std::string_view source_id) {
+    return h.Exec(fmt::format(
+        "INSERT INTO jobs (connection, kind, source_id, payload, content_hash, state, "
+        "max_attempts, next_run_at, created_at, updated_at) VALUES ('acme', 'invoice', '{}', "
+        "'{{}}', 'h', '{}', 12, 1, 1, 1)",
+        source_id, state));
+  };
+  EXPECT_FALSE(insert("bogus", "inv-2"));   // CHECK (state ...)
+  EXPECT_FALSE(insert("queued", "inv-1"));  // jobs_pending_key: inv-1 is running
+  EXPECT_TRUE(insert("dead", "inv-1"));     // finished jobs are not "pending"
+  EXPECT_TRUE(insert("queued", "inv-3"));
+  EXPECT_FALSE(insert("retrying", "inv-3"));  // still unique among unfinished jobs
+  EXPECT_FALSE(h.Exec("UPDATE job_attempts SET outcome = 'nope' WHERE id = 5"));
+  EXPECT_FALSE(h.Exec("INSERT INTO job_attempts (job_id, number, started_at) VALUES (99, 1, 1)"));
+  // ON DELETE CASCADE still reaches the rebuilt attempts table.
+  ASSERT_TRUE(h.Exec("DELETE FROM jobs WHERE id = 7"));
+  EXPECT_EQ(*h.QueryInt("SELECT count(*) FROM job_attempts"), 1);
+}
+
 TEST(DatabaseTest, NotADatabaseIsCorrupt) {
   TempDir dir;
   testing::WriteFile(dir.File("x.db"), std::string(4096, 'z'), 0600);
