@@ -2,7 +2,8 @@
 //
 // `xerod-ctl watch`: polls GetStatus and shows progress: jobs sent (succeeded),
 // waiting (queued, running, retrying, unknown), failed (dead), the observed send
-// rate (smoothed) and the ETA of the waiting jobs at that rate. A progress bar
+// rate (smoothed) and the ETA of the waiting jobs at that rate, and the
+// shortest ETA Xero's rate limits allow (GetStatus send_allowance_per_minute). A progress bar
 // redrawn in place on a terminal, one line per update otherwise (or JSON lines
 // with --json). Ends on Ctrl-C (exit 0), or after --once / --count updates.
 #include <fmt/format.h>
@@ -12,6 +13,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <optional>
 #include <thread>
 
 #include "ctl/commands.h"
@@ -26,6 +28,7 @@ extern "C" void OnInterrupt(int /*signal*/) { g_interrupted = true; }
 
 struct Snapshot {
   std::uint64_t sent = 0, waiting = 0, failed = 0;
+  std::uint64_t allowance_per_minute = 0;  // 0: unknown, or nothing may send
   bool paused = false;
 };
 
@@ -39,6 +42,10 @@ Snapshot Take(Client& client) {
     s.sent = counts["succeeded"];
     s.failed = counts["dead"];
     s.waiting = counts["queued"] + counts["running"] + counts["retrying"] + counts["unknown"];
+  }
+  auto allowance = status.find("send_allowance_per_minute");
+  if (allowance != status.end() && allowance->second.containsValueOfType<std::uint64_t>()) {
+    s.allowance_per_minute = allowance->second.get<std::uint64_t>();
   }
   auto paused = status.find("paused");
   s.paused = paused != status.end() && paused->second.containsValueOfType<bool>() &&
@@ -85,6 +92,13 @@ int RunWatch(Client& client, const GlobalOptions& global, const WatchOptions& op
     } else if (rate > 0) {
       eta = FormatDuration(static_cast<std::int64_t>(static_cast<double>(now.waiting) / rate));
     }
+    // The best case: every waiting job sent at the rate Xero's limits allow.
+    std::optional<std::int64_t> eta_min;
+    if (now.waiting > 0 && now.allowance_per_minute > 0) {
+      eta_min = static_cast<std::int64_t>(static_cast<double>(now.waiting) * 60.0 /
+                                          static_cast<double>(now.allowance_per_minute));
+      eta += fmt::format(" (>= {} at Xero's limits)", FormatDuration(*eta_min));
+    }
     std::uint64_t done_since_start = now.sent - std::min(now.sent, first.sent);
     std::uint64_t total = done_since_start + now.waiting;
     double fraction =
@@ -94,7 +108,9 @@ int RunWatch(Client& client, const GlobalOptions& global, const WatchOptions& op
                              {"waiting", now.waiting},
                              {"failed", now.failed},
                              {"paused", now.paused},
-                             {"rate", rate < 0 ? 0.0 : rate}};
+                             {"rate", rate < 0 ? 0.0 : rate},
+                             {"allowance_per_minute", now.allowance_per_minute}};
+      if (eta_min) line["eta_min_seconds"] = *eta_min;
       if (rate > 0 && now.waiting > 0) {
         line["eta_seconds"] = static_cast<std::int64_t>(static_cast<double>(now.waiting) / rate);
       }

@@ -149,7 +149,11 @@ Status Daemon::Start() {
   };
   auto control = dbus::ControlService::Start(
       io_, *services->queue, std::move(hooks),
-      {.bus = config_.dbus.bus, .database = config_.database, .limits = {}},
+      {.bus = config_.dbus.bus,
+       .database = config_.database,
+       .limits = {},
+       .xero_limits = config_.xero.limits,
+       .batch_size = config_.queue.batch_size},
       {.store = services->connection_store.get(), .manager = services->connections.get()});
   if (!control) return Fail(control.error());
   services->control = std::move(*control);

@@ -71,6 +71,9 @@ struct ControlOptions {
   BusKind bus = BusKind::kSystem;
   std::string database;  // shown in GetStatus
   DocumentLimits limits;
+  // Xero's limits and the batch size: GetStatus's send_allowance_per_minute.
+  XeroLimits xero_limits;
+  int batch_size = 50;
 };
 
 class ControlService {

@@ -155,6 +155,7 @@ void Manager::GetStatus(sdbus::Result<std::map<std::string, sdbus::Variant>>&& r
                   sdbus::Struct<bool, bool, std::string>(hold.paused, hold.parked, hold.reason);
             }
             status["holds"] = sdbus::Variant(hold_map);
+            status["send_allowance_per_minute"] = sdbus::Variant(SendAllowance(*holds));
             status["bus"] = sdbus::Variant(std::string(ToString(options_.bus)));
             status["database"] = sdbus::Variant(options_.database);
             reply->returnResults(status);
@@ -202,6 +203,26 @@ void Manager::ShowJob(sdbus::Result<std::map<std::string, sdbus::Variant>,
       });
     });
   });
+}
+
+std::uint64_t Manager::SendAllowance(const std::map<std::string, Hold>& holds) {
+  if (connections_.store == nullptr) return 0;
+  auto global = holds.find("*");
+  if (global != holds.end() && (global->second.paused || global->second.parked)) return 0;
+  auto all = connections_.store->List();
+  if (!all) return 0;
+  std::uint64_t sending = 0;  // connections that may send now
+  for (const ConnectionInfo& c : *all) {
+    if (c.state != ConnectionState::kActive) continue;
+    auto hold = holds.find(c.name);
+    if (hold != holds.end() && (hold->second.paused || hold->second.parked)) continue;
+    ++sending;
+  }
+  const XeroLimits& limits = options_.xero_limits;
+  std::uint64_t calls =
+      std::min<std::uint64_t>(static_cast<std::uint64_t>(std::max(limits.app_per_minute, 0)),
+                              sending * static_cast<std::uint64_t>(std::max(limits.per_minute, 0)));
+  return calls * static_cast<std::uint64_t>(std::max(options_.batch_size, 1));
 }
 
 // ---- Properties ---------------------------------------------------------

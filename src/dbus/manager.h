@@ -125,6 +125,10 @@ class Manager final : public sdbus::AdaptorInterfaces<org::xerod::Xerod1::Manage
   // Throws sdbus::Error PermissionDenied unless the current caller is an admin.
   void RequireAdmin(const char* method);
   void ScheduleCountsRefresh();
+  // Documents per minute Xero's limits allow for the connections that may send
+  // now (active, not paused or parked): min(app_per_minute, per_minute x n) x
+  // batch_size. 0 when none may send.
+  std::uint64_t SendAllowance(const std::map<std::string, Hold>& holds);
 
   // A pending or recently finished BeginConnect and the calls waiting for it.
   struct ConnectWait {

@@ -180,6 +180,12 @@ TEST_F(ConnectionsE2eTest, AddShowCheckAndLoseAConnection) {
                  R"("issue_date":"2026-11-02","currency":"NZD",)"
                  R"("lines":[{"description":"Work","quantity":1,"unit_price":10}]})");
   ASSERT_EQ(Ctl("invoice enqueue -c acme " + doc, &out), 0) << out;
+  // One active organisation: Xero allows 60 calls/min of 50 invoices.
+  EXPECT_EQ(CtlJson("status")["send_allowance_per_minute"], 3000);
+  json watch = CtlJson("watch --once");
+  EXPECT_EQ(watch["allowance_per_minute"], 3000);
+  EXPECT_EQ(watch["waiting"], 1);
+  EXPECT_EQ(watch["eta_min_seconds"], 0);  // 1 invoice at 50/s
   world_->Admin(HttpMethod::kPost, "/_sim/orgs/" + tenant + "/disconnect");
   json checked = CtlJson("connection check acme", 1);
   EXPECT_EQ(checked["state"], "disconnected");
@@ -190,6 +196,7 @@ TEST_F(ConnectionsE2eTest, AddShowCheckAndLoseAConnection) {
   }));
   json status = CtlJson("status");
   EXPECT_EQ(status["holds"]["acme"]["parked"], true) << status.dump();
+  EXPECT_EQ(status["send_allowance_per_minute"], 0);  // nothing may send
   ASSERT_EQ(Ctl("connection list", &out), 0);
   EXPECT_NE(out.find("disconnected"), std::string::npos) << out;
   EXPECT_NE(out.find("parked"), std::string::npos) << out;
