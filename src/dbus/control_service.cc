@@ -31,7 +31,8 @@ class QueueBridge final : public QueueListener {
 // Declared in destruction order reversed: the pump goes first, the connection last.
 struct ControlService::Impl {
   JobQueue* queue = nullptr;
-  std::unique_ptr<sdbus::IConnection> connection;
+  // Shared: replies still pending when the service stops keep it alive (see LoopOwned).
+  std::shared_ptr<sdbus::IConnection> connection;
   std::unique_ptr<Manager> manager;
   std::unique_ptr<QueueBridge> bridge;
   std::unique_ptr<BusPump> pump;
@@ -70,7 +71,7 @@ Result<std::unique_ptr<ControlService>> ControlService::Start(boost::asio::io_co
   }
   try {
     impl->manager = std::make_unique<Manager>(*impl->connection, io, queue, std::move(hooks),
-                                              std::move(options), connections);
+                                              std::move(options), connections, impl->connection);
     if (auto loaded = impl->manager->LoadInitialState(); !loaded) return Fail(loaded.error());
     impl->connection->requestName(kBusName);
   } catch (const sdbus::Error& e) {

@@ -26,7 +26,8 @@ T OrThrow(Result<T> r) {
 }  // namespace
 
 Manager::Manager(sdbus::IConnection& connection, boost::asio::io_context& io, JobQueue& queue,
-                 ControlHooks hooks, ControlOptions options, ConnectionApi connections)
+                 ControlHooks hooks, ControlOptions options, ConnectionApi connections,
+                 std::shared_ptr<void> bus_keep_alive)
     : AdaptorInterfaces(connection, kObjectPath),
       io_(io),
       queue_(queue),
@@ -35,7 +36,8 @@ Manager::Manager(sdbus::IConnection& connection, boost::asio::io_context& io, Jo
       access_(hooks_.admin_group),
       counts_timer_(io),
       connections_(connections),
-      poster_(std::make_shared<Poster>(io)) {
+      poster_(std::make_shared<Poster>(io)),
+      bus_(std::move(bus_keep_alive)) {
   counts_ = CountsToMap({});
   registerAdaptor();
 }
@@ -126,8 +128,7 @@ void Manager::ScheduleCountsRefresh() {
 
 void Manager::GetStatus(sdbus::Result<std::map<std::string, sdbus::Variant>>&& result) {
   Guarded("GetStatus", [&] {
-    auto reply =
-        std::make_shared<sdbus::Result<std::map<std::string, sdbus::Variant>>>(std::move(result));
+    auto reply = LoopOwned(io_, bus_, std::move(result));
     queue_.CountsAsync(std::nullopt, [this, p = poster_, reply](Result<StateCounts> counts) {
       if (!counts) {
         p->Post([reply, e = counts.error()] { reply->returnError(ToDbusError(e)); });
@@ -171,9 +172,7 @@ void Manager::ListJobs(
     std::map<std::string, sdbus::Variant> filter) {
   Guarded("ListJobs", [&] {
     JobFilter parsed = OrThrow(ParseJobFilter(filter));
-    auto reply = std::make_shared<
-        sdbus::Result<std::vector<std::map<std::string, sdbus::Variant>>, std::int64_t>>(
-        std::move(result));
+    auto reply = LoopOwned(io_, bus_, std::move(result));
     queue_.ListAsync(parsed, [this, p = poster_, reply](Result<JobPage> page) {
       p->Post([reply, page = std::move(page)] {
         if (!page) return reply->returnError(ToDbusError(page.error()));
@@ -190,10 +189,7 @@ void Manager::ShowJob(sdbus::Result<std::map<std::string, sdbus::Variant>,
                                     std::vector<std::map<std::string, sdbus::Variant>>>&& result,
                       std::int64_t job_id) {
   Guarded("ShowJob", [&] {
-    auto reply =
-        std::make_shared<sdbus::Result<std::map<std::string, sdbus::Variant>,
-                                       std::vector<std::map<std::string, sdbus::Variant>>>>(
-            std::move(result));
+    auto reply = LoopOwned(io_, bus_, std::move(result));
     queue_.ShowAsync(job_id, [this, p = poster_, reply](Result<JobDetail> detail) {
       p->Post([reply, detail = std::move(detail)] {
         if (!detail) return reply->returnError(ToDbusError(detail.error()));

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <functional>
@@ -49,6 +50,32 @@ class Poster : public std::enable_shared_from_this<Poster> {
   BusPump* pump_ = nullptr;  // io_context thread only
 };
 
+// A pending D-Bus reply (sdbus::Result) shared with callbacks that run on
+// other threads. Two rules of sdbus-c++ 1.2.0 make this necessary: its objects
+// must not be touched from two threads at once, and a Message must not outlive
+// the Connection it came from (its destructor calls through the connection).
+// So the reply is always destroyed on the io_context thread (posted there when
+// the last reference goes elsewhere, e.g. on the queue's writer thread), and
+// it holds `bus` (the connection) alive until it is gone. `io` must outlive
+// every holder.
+template <typename T>
+struct LoopRelease {
+  std::shared_ptr<void> bus;  // declared first: destroyed after `owned`
+  std::unique_ptr<T> owned;
+  void operator()() { owned.reset(); }
+};
+
+template <typename T>
+std::shared_ptr<T> LoopOwned(boost::asio::io_context& io, std::shared_ptr<void> bus, T value) {
+  return std::shared_ptr<T>(new T(std::move(value)), [&io, bus = std::move(bus)](T* p) {
+    if (io.get_executor().running_in_this_thread()) {
+      delete p;
+      return;
+    }
+    boost::asio::post(io, LoopRelease<T>{bus, std::unique_ptr<T>(p)});
+  });
+}
+
 using EnqueueResults =
     std::vector<sdbus::Struct<std::uint32_t, std::string, std::string, std::int64_t, std::string>>;
 
@@ -56,7 +83,8 @@ class Manager final : public sdbus::AdaptorInterfaces<org::xerod::Xerod1::Manage
                                                       sdbus::Properties_adaptor> {
  public:
   Manager(sdbus::IConnection& connection, boost::asio::io_context& io, JobQueue& queue,
-          ControlHooks hooks, ControlOptions options, ConnectionApi connections);
+          ControlHooks hooks, ControlOptions options, ConnectionApi connections,
+          std::shared_ptr<void> bus_keep_alive);
   ~Manager();
 
   // Set once the pump exists; replies and signals from posted tasks kick it.
@@ -161,6 +189,7 @@ class Manager final : public sdbus::AdaptorInterfaces<org::xerod::Xerod1::Manage
   std::map<std::string, ConnectWait> connects_;
   std::uint32_t connection_count_ = 0;
   std::shared_ptr<Poster> poster_;
+  std::shared_ptr<void> bus_;  // the connection: pending replies keep it alive
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // io_context thread only
 };
 

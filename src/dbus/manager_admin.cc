@@ -108,7 +108,7 @@ void Manager::Enqueue(DocumentType type, const char* method, sdbus::Result<Enque
       result.returnResults(*rows);
       return;
     }
-    auto reply = std::make_shared<sdbus::Result<EnqueueResults>>(std::move(result));
+    auto reply = LoopOwned(io_, bus_, std::move(result));
     queue_.EnqueueAsync(
         std::move(jobs), [this, p = poster_, reply, rows, job_rows = std::move(job_rows)](
                              Result<std::vector<EnqueueResult>> stored) {
@@ -128,7 +128,7 @@ void Manager::Enqueue(DocumentType type, const char* method, sdbus::Result<Enque
 void Manager::RetryJob(sdbus::Result<>&& result, std::int64_t job_id) {
   Guarded("RetryJob", [&] {
     RequireAdmin("RetryJob");
-    auto reply = std::make_shared<sdbus::Result<>>(std::move(result));
+    auto reply = LoopOwned(io_, bus_, std::move(result));
     queue_.RetryAsync(job_id, [this, p = poster_, reply](Result<void> done) {
       p->Post([reply, done = std::move(done)] {
         if (!done) return reply->returnError(ToDbusError(done.error()));
@@ -142,7 +142,7 @@ void Manager::RetryDeadJobs(sdbus::Result<std::uint32_t>&& result, std::string c
   Guarded("RetryDeadJobs", [&] {
     RequireAdmin("RetryDeadJobs");
     CheckConnectionName(connection);
-    auto reply = std::make_shared<sdbus::Result<std::uint32_t>>(std::move(result));
+    auto reply = LoopOwned(io_, bus_, std::move(result));
     queue_.RetryAllDeadAsync(connection, [this, p = poster_, reply](Result<int> n) {
       p->Post([reply, n = std::move(n)] {
         if (!n) return reply->returnError(ToDbusError(n.error()));
@@ -155,7 +155,7 @@ void Manager::RetryDeadJobs(sdbus::Result<std::uint32_t>&& result, std::string c
 void Manager::CancelJob(sdbus::Result<>&& result, std::int64_t job_id) {
   Guarded("CancelJob", [&] {
     RequireAdmin("CancelJob");
-    auto reply = std::make_shared<sdbus::Result<>>(std::move(result));
+    auto reply = LoopOwned(io_, bus_, std::move(result));
     queue_.CancelAsync(job_id, [this, p = poster_, reply](Result<void> done) {
       p->Post([reply, done = std::move(done)] {
         if (!done) return reply->returnError(ToDbusError(done.error()));
@@ -182,7 +182,7 @@ void Manager::SetPaused(const char* method, sdbus::Result<>&& result, std::strin
       CheckConnectionName(connection);
       scope = connection;
     }
-    auto reply = std::make_shared<sdbus::Result<>>(std::move(result));
+    auto reply = LoopOwned(io_, bus_, std::move(result));
     queue_.SetPausedAsync(scope, paused, [this, p = poster_, reply](Result<Hold> hold) {
       p->Post([reply, hold = std::move(hold)] {
         if (!hold) return reply->returnError(ToDbusError(hold.error()));

@@ -102,7 +102,7 @@ void Manager::ListConnections(sdbus::Result<std::vector<VariantMap>>&& result) {
     RequireConnections();
     auto all = connections_.store->List();
     if (!all) throw ToDbusError(all.error());
-    auto reply = std::make_shared<sdbus::Result<std::vector<VariantMap>>>(std::move(result));
+    auto reply = LoopOwned(io_, bus_, std::move(result));
     queue_.HoldsAsync([this, p = poster_, reply,
                        all = std::move(*all)](Result<std::map<std::string, Hold>> holds) {
       p->Post([reply, all, holds = std::move(holds)] {
@@ -134,8 +134,7 @@ void Manager::ShowConnection(sdbus::Result<VariantMap, std::vector<VariantMap>>&
     out["settings"] = sdbus::Variant(GetConnectionSettings(name));
     std::vector<VariantMap> events;
     for (const ConnectionEvent& e : *history) events.push_back(ConnectionEventToVariants(e));
-    auto reply =
-        std::make_shared<sdbus::Result<VariantMap, std::vector<VariantMap>>>(std::move(result));
+    auto reply = LoopOwned(io_, bus_, std::move(result));
     queue_.CountsAsync(name, [this, p = poster_, reply, name, out = std::move(out),
                               events = std::move(events)](Result<StateCounts> counts) mutable {
       if (!counts) {
@@ -183,7 +182,7 @@ void Manager::AddConnection(sdbus::Result<VariantMap>&& result, std::string name
           kErrorInvalidArgument,
           fmt::format("refresh_token: must be 1..{} bytes without white space", kMaxToken));
     }
-    auto reply = std::make_shared<sdbus::Result<VariantMap>>(std::move(result));
+    auto reply = LoopOwned(io_, bus_, std::move(result));
     spdlog::info("connection {}: adding tenant {} from an imported refresh token", name, tenant_id);
     connections_.manager->Add(name, tenant_id, refresh_token,
                               [this, p = poster_, reply, name](Result<ConnectionInfo> info) {
@@ -206,7 +205,7 @@ void Manager::AddCustomConnection(sdbus::Result<VariantMap>&& result, std::strin
     RequireConnections();
     Require(CheckName(name, "name"));
     if (!tenant_id.empty()) Require(CheckName(tenant_id, "tenant_id"));
-    auto reply = std::make_shared<sdbus::Result<VariantMap>>(std::move(result));
+    auto reply = LoopOwned(io_, bus_, std::move(result));
     spdlog::info("connection {}: adding the custom connection's organisation", name);
     connections_.manager->AddCustom(name, tenant_id,
                                     [this, p = poster_, reply, name](Result<ConnectionInfo> info) {
@@ -279,8 +278,7 @@ void Manager::CompleteConnect(sdbus::Result<VariantMap>&& result, std::string na
     }
     Require(connections_.manager->CompleteConnect(name, redirect_url));
     // The outcome is posted, never delivered inside CompleteConnect(): wait for it.
-    connects_[name].waiters.push_back(
-        std::make_shared<sdbus::Result<VariantMap>>(std::move(result)));
+    connects_[name].waiters.push_back(LoopOwned(io_, bus_, std::move(result)));
   });
 }
 
@@ -297,7 +295,7 @@ void Manager::AwaitConnect(sdbus::Result<VariantMap>&& result, std::string name)
                                      "`xerod-ctl connection connect {}`",
                                      name, name));
     }
-    auto reply = std::make_shared<sdbus::Result<VariantMap>>(std::move(result));
+    auto reply = LoopOwned(io_, bus_, std::move(result));
     if (it->second.outcome) return ReplyConnection(reply, *it->second.outcome);
     it->second.waiters.push_back(std::move(reply));
   });
@@ -327,7 +325,7 @@ void Manager::CheckConnection(sdbus::Result<VariantMap>&& result, std::string na
     Require(CheckName(name, "name"));
     auto before = connections_.store->Get(name);
     if (!before) throw ToDbusError(before.error());
-    auto reply = std::make_shared<sdbus::Result<VariantMap>>(std::move(result));
+    auto reply = LoopOwned(io_, bus_, std::move(result));
     connections_.manager->Check(
         name, [this, p = poster_, reply, name, was = before->state](Result<ConnectionInfo> info) {
           p->Post([this, reply, name, was, info = std::move(info)] {
@@ -345,7 +343,7 @@ void Manager::DisconnectConnection(sdbus::Result<>&& result, std::string name) {
     RequireAdmin("DisconnectConnection");
     RequireConnections();
     Require(CheckName(name, "name"));
-    auto reply = std::make_shared<sdbus::Result<>>(std::move(result));
+    auto reply = LoopOwned(io_, bus_, std::move(result));
     spdlog::info("connection {}: disconnecting", name);
     connections_.manager->Disconnect(name, [this, p = poster_, reply, name](Status done) {
       p->Post([reply, name, done = std::move(done)] {
@@ -375,8 +373,7 @@ void Manager::SendTestEmail(sdbus::Result<std::string, std::vector<std::string>>
                            "address: contains white space or a control character");
       }
     }
-    auto reply =
-        std::make_shared<sdbus::Result<std::string, std::vector<std::string>>>(std::move(result));
+    auto reply = LoopOwned(io_, bus_, std::move(result));
     hooks_.send_test_email(address, [this, p = poster_, reply](Result<TestEmailOutcome> sent) {
       p->Post([reply, sent = std::move(sent)] {
         if (!sent) return reply->returnError(ToDbusRemoteError(sent.error()));
