@@ -279,14 +279,37 @@ TEST_F(ManagerTest, BusctlIntrospectShowsTheDocumentedInterface) {
                     "' introspect org.xerod.Xerod1 /org/xerod/Xerod1 > " + out_file + " 2>&1";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << ReadFile(out_file);
   std::string out = ReadFile(out_file);
-  for (const char* member :
-       {".EnqueueInvoices", ".EnqueuePayments", ".GetStatus", ".ListJobs", ".ShowJob", ".RetryJob",
-        ".RetryDeadJobs", ".CancelJob", ".Pause", ".Resume", ".Reload", ".JobStateChanged",
-        ".HoldChanged", ".Version", ".Paused", ".JobCounts", ".ConfigGeneration",
-        ".ListConnections", ".ShowConnection", ".GetConnectionSettings", ".AddConnection",
-        ".AddCustomConnection", ".BeginConnect", ".CompleteConnect", ".AwaitConnect",
-        ".CancelConnect", ".CheckConnection", ".DisconnectConnection", ".SendTestEmail",
-        ".ConnectionStateChanged", ".ConnectionCount"}) {
+  for (const char* member : {".EnqueueInvoices",
+                             ".EnqueuePayments",
+                             ".GetStatus",
+                             ".ListJobs",
+                             ".ShowJob",
+                             ".RetryJob",
+                             ".RetryDeadJobs",
+                             ".CancelJob",
+                             ".Pause",
+                             ".Resume",
+                             ".Reload",
+                             ".JobStateChanged",
+                             ".HoldChanged",
+                             ".Version",
+                             ".Paused",
+                             ".JobCounts",
+                             ".ConfigGeneration",
+                             ".ListConnections",
+                             ".ShowConnection",
+                             ".GetConnectionSettings",
+                             ".AddConnection",
+                             ".AddCustomConnection",
+                             ".BeginConnect",
+                             ".CompleteConnect",
+                             ".AwaitConnect",
+                             ".CancelConnect",
+                             ".CheckConnection",
+                             ".DisconnectConnection",
+                             ".SendTestEmail",
+                             ".ConnectionStateChanged",
+                             ".ConnectionCount"}) {
     EXPECT_NE(out.find(member), std::string::npos) << member << "\n" << out;
   }
   EXPECT_NE(out.find("org.xerod.Xerod1.Manager"), std::string::npos);
