@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
-// RAII owners for libcurl and OpenSSL handles used by src/http.
+// RAII owners for libcurl and OpenSSL handles, and libcurl's one-time global
+// init; used by src/http and src/mail.
 #pragma once
 
 #include <curl/curl.h>
 #include <openssl/x509.h>
 
 #include <memory>
+
+#include "xerod/status.h"
 
 namespace xerod::http {
 
@@ -26,5 +29,9 @@ using CurlEasy = std::unique_ptr<CURL, CurlEasyDeleter>;
 using CurlMulti = std::unique_ptr<CURLM, CurlMultiDeleter>;
 using CurlSlist = std::unique_ptr<curl_slist, CurlSlistDeleter>;
 using X509Ptr = std::unique_ptr<X509, X509Deleter>;
+
+// curl_global_init(CURL_GLOBAL_DEFAULT), once per process; every later call
+// returns the first result. Thread-safe. Errors: kInternal.
+Status CurlGlobalInit();
 
 }  // namespace xerod::http

@@ -12,9 +12,7 @@
 namespace xerod::http {
 namespace asio = boost::asio;
 
-namespace {
-
-Status GlobalInit() {
+Status CurlGlobalInit() {
   static std::once_flag once;
   static CURLcode result = CURLE_OK;
   std::call_once(once, [] { result = curl_global_init(CURL_GLOBAL_DEFAULT); });
@@ -24,6 +22,8 @@ Status GlobalInit() {
   }
   return Ok();
 }
+
+namespace {
 
 HttpResponse Aborted(std::string why) {
   HttpResponse r;
@@ -39,7 +39,7 @@ constexpr std::size_t kMaxIdleEasy = 256;
 
 Result<std::unique_ptr<CurlHttpClient>> CurlHttpClient::Create(asio::io_context& io,
                                                                HttpClientOptions options) {
-  if (Status s = GlobalInit(); !s) return Fail(s.error());
+  if (Status s = CurlGlobalInit(); !s) return Fail(s.error());
   std::optional<ExtraCa> extra_ca;
   if (!options.ca_file.empty()) {
     Result<ExtraCa> ca = ExtraCa::Load(options.ca_file);

@@ -30,17 +30,6 @@ namespace {
 using Callback = std::function<void(Result<MailReceipt>)>;
 using WorkGuard = asio::executor_work_guard<asio::io_context::executor_type>;
 
-Status GlobalInit() {
-  static std::once_flag once;
-  static CURLcode result = CURLE_OK;
-  std::call_once(once, [] { result = curl_global_init(CURL_GLOBAL_DEFAULT); });
-  if (result != CURLE_OK) {
-    return Fail(Code::kInternal,
-                std::string("curl_global_init failed: ") + curl_easy_strerror(result));
-  }
-  return Ok();
-}
-
 }  // namespace
 
 class Mailer::Impl {
@@ -197,7 +186,7 @@ Result<std::unique_ptr<Mailer>> Mailer::Create(asio::io_context& io, const SmtpC
     if (!ca) return Fail(ca.error());
     extra_ca = std::move(*ca);
   }
-  if (Status s = GlobalInit(); !s) return Fail(s.error());
+  if (Status s = http::CurlGlobalInit(); !s) return Fail(s.error());
   http::CurlMulti multi(curl_multi_init());
   if (!multi) return Fail(Code::kInternal, "curl_multi_init failed");
   return std::unique_ptr<Mailer>(new Mailer(std::make_unique<Impl>(

@@ -3,6 +3,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
+#include <cstdlib>
 #include <future>
 
 namespace xerod::testing {
@@ -22,6 +23,28 @@ PrivateBus::PrivateBus(const TempDir& dir, const std::string& config_file) {
 PrivateBus::~PrivateBus() {
   process_->Signal(SIGTERM);
   process_->Wait(std::chrono::seconds(5));
+}
+
+int RunCtl(const TempDir& dir, const std::string& args, std::string* out) {
+  std::string file = dir.File("ctl.out");
+  std::string cmd = BinaryPath("xerod-ctl") + " --bus session " + args + " > " + file + " 2>&1";
+  int status = std::system(cmd.c_str());
+  *out = ReadFile(file);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::unique_ptr<Subprocess> StartXerod(const TempDir& dir, const std::string& config,
+                                       std::string* output) {
+  auto xerod = std::make_unique<Subprocess>(
+      std::vector<std::string>{BinaryPath("xerod"), "--config", config},
+      std::map<std::string, std::string>{}, dir.File("xerod.log"));
+  std::string out;
+  WaitFor([&] { return RunCtl(dir, "status", &out) == 0 || !xerod->Running(); });
+  if (RunCtl(dir, "status", &out) != 0) {
+    *output = xerod->Output() + out;
+    return nullptr;
+  }
+  return xerod;
 }
 
 InProcessService::InProcessService(const TempDir& dir, BusKind bus, std::string admin_group)

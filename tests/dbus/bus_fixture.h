@@ -34,6 +34,17 @@ class PrivateBus {
   std::string address_;
 };
 
+// Runs the real `xerod-ctl --bus session ARGS` (a shell command line), with
+// stdout and stderr in *out (through a file in `dir`). Returns the exit code,
+// -1 if it did not exit normally.
+int RunCtl(const TempDir& dir, const std::string& args, std::string* out);
+
+// Starts the real xerod with `config` (log in `dir`) on the session bus and
+// waits until `xerod-ctl status` answers. Returns it, or nullptr when it exited
+// first (*output then holds why).
+std::unique_ptr<Subprocess> StartXerod(const TempDir& dir, const std::string& config,
+                                       std::string* output);
+
 // ControlService + JobQueue on a loop thread. The test's reload hook result and
 // admin group can be set before calls; they are read on the loop thread.
 class InProcessService {

@@ -61,23 +61,13 @@ class ConnectionsE2eTest : public ::testing::Test {
                   "  acme: {revenue_account: \"200\", payment_account: \"090\",\n"
                   "         tax_map: {\"GST on Income\": OUTPUT2}, notify: [a@acme.test]}\n" +
                   extra);
-    xerod_ = std::make_unique<Subprocess>(
-        std::vector<std::string>{BinaryPath("xerod"), "--config", config_},
-        std::map<std::string, std::string>{}, dir_.File("xerod.log"));
-    std::string out;
-    ASSERT_TRUE(WaitFor([&] { return Ctl("status", &out) == 0 || !xerod_->Running(); }))
-        << xerod_->Output();
-    ASSERT_TRUE(xerod_->Running()) << xerod_->Output();
+    std::string why;
+    xerod_ = xerod::testing::StartXerod(dir_, config_, &why);
+    ASSERT_TRUE(xerod_) << why;
     client_ = std::make_unique<TestClient>(sdbus::createSessionBusConnection());
   }
 
-  int Ctl(const std::string& args, std::string* out) {
-    std::string file = dir_.File("ctl.out");
-    std::string cmd = BinaryPath("xerod-ctl") + " --bus session " + args + " > " + file + " 2>&1";
-    int status = std::system(cmd.c_str());
-    *out = ReadFile(file);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
+  int Ctl(const std::string& args, std::string* out) { return RunCtl(dir_, args, out); }
   json CtlJson(const std::string& args, int want_exit = 0) {
     std::string out;
     int code = Ctl("--json " + args, &out);

@@ -45,21 +45,11 @@ class EmailE2eTest : public ::testing::Test {
   void Start() {
     config_ = dir_.File("xerod.yaml");
     WriteFile(config_, Config(dir_.File("smtp-password")));
-    xerod_ = std::make_unique<Subprocess>(
-        std::vector<std::string>{BinaryPath("xerod"), "--config", config_},
-        std::map<std::string, std::string>{}, dir_.File("xerod.log"));
-    std::string out;
-    ASSERT_TRUE(WaitFor([&] { return Ctl("status", &out) == 0 || !xerod_->Running(); }))
-        << xerod_->Output();
-    ASSERT_TRUE(xerod_->Running()) << xerod_->Output();
+    std::string why;
+    xerod_ = StartXerod(dir_, config_, &why);
+    ASSERT_TRUE(xerod_) << why;
   }
-  int Ctl(const std::string& args, std::string* out) {
-    std::string file = dir_.File("ctl.out");
-    std::string cmd = BinaryPath("xerod-ctl") + " --bus session " + args + " > " + file + " 2>&1";
-    int status = std::system(cmd.c_str());
-    *out = ReadFile(file);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
+  int Ctl(const std::string& args, std::string* out) { return RunCtl(dir_, args, out); }
 
   TempDir dir_;
   SmtpSink sink_{{"--user", "xerod", "--password", "sink-password"}};

@@ -16,13 +16,7 @@ namespace {
 
 class XerodE2eTest : public ::testing::Test {
  protected:
-  int Ctl(const std::string& args, std::string* out) {
-    std::string file = dir_.File("ctl.out");
-    std::string cmd = BinaryPath("xerod-ctl") + " --bus session " + args + " > " + file + " 2>&1";
-    int status = std::system(cmd.c_str());
-    *out = ReadFile(file);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
+  int Ctl(const std::string& args, std::string* out) { return RunCtl(dir_, args, out); }
   TempDir dir_;
 };
 
@@ -32,11 +26,10 @@ TEST_F(XerodE2eTest, RealDaemonServesTheApi) {
   setenv("DBUS_SESSION_BUS_ADDRESS", bus.address().c_str(), 1);
   std::string config = dir_.File("xerod.yaml");
   WriteFile(config, "database: " + dir_.File("xerod.db") + "\ndbus: {bus: session}\n");
-  Subprocess xerod({BinaryPath("xerod"), "--config", config}, {}, dir_.File("xerod.log"));
   std::string out;
-  ASSERT_TRUE(WaitFor([&] { return Ctl("status", &out) == 0 || !xerod.Running(); }))
-      << xerod.Output();
-  ASSERT_TRUE(xerod.Running()) << xerod.Output();
+  auto started = StartXerod(dir_, config, &out);
+  ASSERT_TRUE(started) << out;
+  Subprocess& xerod = *started;
 
   std::string doc = dir_.File("inv.json");
   WriteFile(doc, R"({"id":"inv-1","status":"sent","client":{"name":"Acme"},)"
