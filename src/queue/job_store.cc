@@ -45,12 +45,28 @@ Job ReadJob(const store::Statement& row, bool with_payload) {
 namespace {
 
 constexpr std::string_view kReadyStates = "state IN ('queued', 'retrying', 'unknown')";
+constexpr std::string_view kPendingStates = "state IN ('queued', 'running', 'retrying', 'unknown')";
+
+}  // namespace
 
 const std::string& NextDueSql() {
   static const std::string sql = fmt::format(
       "SELECT next_run_at FROM jobs WHERE connection = ?1 AND {} ORDER BY next_run_at, id LIMIT 1",
       kReadyStates);
   return sql;
+}
+// The document's unfinished job (at most one: jobs_pending_key is unique).
+const std::string& PendingOfDocumentSql() {
+  static const std::string sql = fmt::format(
+      "SELECT id, state, content_hash, pending_hash FROM jobs WHERE connection = ?1 AND "
+      "kind = ?2 AND source_id = ?3 AND {}",
+      kPendingStates);
+  return sql;
+}
+// The document's newest success: the Xero id a changed document must update.
+const char* LatestSuccessOfDocumentSql() {
+  return "SELECT id, content_hash, xero_id FROM jobs WHERE connection = ?1 AND kind = ?2 AND "
+         "source_id = ?3 AND state = 'succeeded' ORDER BY id DESC LIMIT 1";
 }
 const std::string& ReadySql() {
   static const std::string sql = fmt::format(
@@ -59,6 +75,15 @@ const std::string& ReadySql() {
       kReadyStates);
   return sql;
 }
+const char* ConnectionCountsSql() {
+  // One jobs_state range per state (a GROUP BY would read the whole index).
+  return "WITH s(state) AS (VALUES ('queued'), ('running'), ('retrying'), ('succeeded'), "
+         "('dead'), ('cancelled'), ('unknown')) SELECT s.state, (SELECT count(*) FROM jobs j "
+         "WHERE j.state = s.state AND j.connection = ?1) FROM s";
+}
+
+namespace {
+
 const std::string& ClaimSql() {
   static const std::string sql = fmt::format(
       "UPDATE jobs SET state = 'running', attempts = attempts + 1, "
@@ -149,8 +174,9 @@ Result<std::vector<EnqueueResult>> JobStore::Enqueue(const std::vector<NewJob>& 
     if (!hashed) return Fail(hashed.error());
     const std::string& hash = *hashed;
     std::optional<EnqueueResult> result;
-    // The document's history, newest first (jobs_key): its unfinished job, if
-    // any, and its latest success. One index range, usually 0-2 rows.
+    // What dedupe needs of the document's history: its unfinished job, if any
+    // (jobs_pending_key, unique), and its newest success (jobs_done_key). Two
+    // index seeks; a new document finds nothing in either.
     struct Seen {
       std::int64_t id = 0;
       JobState state = JobState::kQueued;
@@ -160,22 +186,23 @@ Result<std::vector<EnqueueResult>> JobStore::Enqueue(const std::vector<NewJob>& 
     };
     std::optional<Seen> pending_job, succeeded_job;
     {
-      XEROD_PREPARE(find,
-                    "SELECT id, state, content_hash, pending_hash, xero_id FROM jobs WHERE "
-                    "connection = ?1 AND kind = ?2 AND source_id = ?3 ORDER BY id DESC");
+      XEROD_PREPARE(find, PendingOfDocumentSql());
       find->BindNoCopy(1, j.connection).BindNoCopy(2, ToString(j.kind)).BindNoCopy(3, j.source_id);
-      while (!pending_job) {
-        auto row = find->Step();
-        if (!row) return Fail(row.error());
-        if (!*row) break;
-        const JobState state = ParseJobState(find->Text(1)).value_or(JobState::kQueued);
-        if (!IsPending(state) && (state != JobState::kSucceeded || succeeded_job)) continue;
-        Seen seen{find->Int(0), state, find->Text(2), find->OptText(3), find->OptText(4)};
-        if (IsPending(state)) {
-          pending_job = std::move(seen);
-        } else {
-          succeeded_job = std::move(seen);
-        }
+      auto row = find->Step();
+      if (!row) return Fail(row.error());
+      if (*row) {
+        pending_job = Seen{find->Int(0), ParseJobState(find->Text(1)).value_or(JobState::kQueued),
+                           find->Text(2), find->OptText(3), std::nullopt};
+      }
+    }
+    if (!pending_job) {
+      XEROD_PREPARE(find, LatestSuccessOfDocumentSql());
+      find->BindNoCopy(1, j.connection).BindNoCopy(2, ToString(j.kind)).BindNoCopy(3, j.source_id);
+      auto row = find->Step();
+      if (!row) return Fail(row.error());
+      if (*row) {
+        succeeded_job =
+            Seen{find->Int(0), JobState::kSucceeded, find->Text(1), std::nullopt, find->OptText(2)};
       }
     }
     if (pending_job) {

@@ -187,9 +187,8 @@ Result<JobDetail> JobStore::Show(std::int64_t job_id) {
 }
 
 Result<StateCounts> JobStore::Counts(const std::optional<std::string>& connection) {
-  XEROD_PREPARE(q, connection ? "SELECT state, count(*) FROM jobs WHERE connection = ?1 "
-                                "GROUP BY state"
-                              : "SELECT state, count(*) FROM jobs GROUP BY state");
+  XEROD_PREPARE(
+      q, connection ? ConnectionCountsSql() : "SELECT state, count(*) FROM jobs GROUP BY state");
   if (connection) q->Bind(1, *connection);
   StateCounts counts;
   for (int s = 0; s <= static_cast<int>(JobState::kUnknown); ++s) {

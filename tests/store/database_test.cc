@@ -40,6 +40,14 @@ TEST(DatabaseTest, MigratesFromEmpty) {
   auto tables = Tables((*db)->handle());
   EXPECT_NE(std::find(tables.begin(), tables.end(), "jobs"), tables.end());
   EXPECT_NE(std::find(tables.begin(), tables.end(), "job_attempts"), tables.end());
+  // The indexes an enqueue writes are exactly these (migration 0004 dropped
+  // jobs_key): each one costs every enqueue a b-tree insert.
+  auto idx = (*db)->handle().Prepare(
+      "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema WHERE "
+      "type = 'index' AND tbl_name = 'jobs' AND sql IS NOT NULL ORDER BY name)");
+  ASSERT_TRUE(idx.has_value());
+  ASSERT_TRUE(*idx->Step());
+  EXPECT_EQ(idx->Text(0), "jobs_done_key jobs_finished jobs_pending_key jobs_ready jobs_state");
 }
 
 TEST(DatabaseTest, ReopenIsANoOp) {
