@@ -13,6 +13,7 @@
 // list it in src/store/CMakeLists.txt; never edit a migration that has shipped.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -24,11 +25,20 @@
 namespace xerod {
 namespace store {
 class Db;
-}
+class Checkpointer;
+struct WalPolicy;
+}  // namespace store
 
 struct StoreOptions {
   Duration busy_timeout = std::chrono::seconds(5);  // how long to wait for another writer
   bool create = true;                               // create the file if it does not exist
+  // WAL checkpoints (src/store/checkpointer.h): on a background thread once
+  // the WAL holds `checkpoint_pages`, inline in the committing thread only past
+  // `wal_limit_pages`. Without the thread, inline at `checkpoint_pages` (what
+  // SQLite does by default).
+  bool background_checkpoint = true;
+  int checkpoint_pages = 1000;
+  int wal_limit_pages = 10000;
 };
 
 // One open connection to the state file. Not thread-safe: one thread uses it
@@ -54,10 +64,16 @@ class Database {
   // PRAGMA user_version after migration (== number of migrations applied).
   int schema_version() const { return schema_version_; }
   store::Db& handle() { return *db_; }
+  // Checkpoints run by the background thread (0 without one) and inline by
+  // this connection's commits.
+  std::uint64_t background_checkpoints() const;
+  std::uint64_t inline_checkpoints() const;
 
  private:
   Database(std::string path, std::unique_ptr<store::Db> db, int version);
   std::string path_;
+  std::unique_ptr<store::WalPolicy> wal_policy_;  // the hook's argument: outlives db_'s use
+  std::unique_ptr<store::Checkpointer> checkpointer_;
   std::unique_ptr<store::Db> db_;
   int schema_version_;
 };

@@ -4,11 +4,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
 
+#include "store/checkpointer.h"
 #include "store/sqlite.h"
 #include "xerod/store.h"
 
@@ -55,7 +57,7 @@ Status ApplyPragmas(store::Db& db, const StoreOptions& options) {
   }
   return db.Exec(
       fmt::format("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout={};"
-                  "PRAGMA trusted_schema=OFF;",
+                  "PRAGMA trusted_schema=OFF; PRAGMA journal_size_limit=67108864;",
                   options.busy_timeout.count()));
 }
 
@@ -100,7 +102,21 @@ int LatestSchemaVersion() { return static_cast<int>(store::kSchemaMigrations.siz
 Database::Database(std::string path, std::unique_ptr<store::Db> db, int version)
     : path_(std::move(path)), db_(std::move(db)), schema_version_(version) {}
 
-Database::~Database() = default;
+Database::~Database() {
+  // The thread first; the main connection then closes, and the last
+  // connection to close checkpoints and removes the WAL.
+  if (wal_policy_) wal_policy_->background = nullptr;
+  checkpointer_.reset();
+  db_.reset();
+}
+
+std::uint64_t Database::background_checkpoints() const {
+  return checkpointer_ ? checkpointer_->checkpoints() : 0;
+}
+
+std::uint64_t Database::inline_checkpoints() const {
+  return wal_policy_ ? wal_policy_->inline_checkpoints.load() : 0;
+}
 
 Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
                                                  const StoreOptions& options) {
@@ -121,7 +137,22 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
   }
   auto version = Migrate(*owned, path, migrations);
   if (!version) return Fail(version.error());
-  return std::unique_ptr<Database>(new Database(path, std::move(owned), *version));
+  std::unique_ptr<Database> database(new Database(path, std::move(owned), *version));
+  auto policy = std::make_unique<store::WalPolicy>();
+  policy->soft_pages = std::max(options.checkpoint_pages, 1);
+  policy->hard_pages = std::max(options.wal_limit_pages, policy->soft_pages);
+  if (options.background_checkpoint) {
+    auto checkpointer = store::Checkpointer::Start(path);
+    if (!checkpointer) {
+      return Fail(checkpointer.error().code(),
+                  fmt::format("database {}: {}", path, checkpointer.error().message()));
+    }
+    database->checkpointer_ = std::move(*checkpointer);
+    policy->background = database->checkpointer_.get();
+  }
+  store::InstallWalPolicy(*database->db_, policy.get());
+  database->wal_policy_ = std::move(policy);
+  return database;
 }
 
 }  // namespace xerod
