@@ -45,8 +45,20 @@ std::string Payload(const std::string& id) {
       id, id);
 }
 
+// XEROD_BENCH_CHECKPOINT=inline turns the background checkpointer off
+// (src/store/checkpointer.h): commits checkpoint inline, as SQLite does by
+// default. For comparing the two on one binary.
+StoreOptions BenchStoreOptions() {
+  StoreOptions options;
+  const char* mode = std::getenv("XEROD_BENCH_CHECKPOINT");
+  if (mode != nullptr && std::string_view(mode) == "inline") options.background_checkpoint = false;
+  return options;
+}
+
 std::unique_ptr<JobQueue> OpenQueue(const std::string& path) {
-  auto q = JobQueue::Open(path, QueueConfig{}, SystemClock());
+  QueueOptions options;
+  options.store = BenchStoreOptions();
+  auto q = JobQueue::Open(path, QueueConfig{}, SystemClock(), options);
   if (!q) throw std::runtime_error(q.error().ToString());
   return std::move(*q);
 }

@@ -38,7 +38,7 @@ struct StoreOptions {
   // SQLite does by default).
   bool background_checkpoint = true;
   int checkpoint_pages = 1000;
-  int wal_limit_pages = 10000;
+  int wal_limit_pages = 4000;  // 16 MiB of 4 KiB pages
 };
 
 // One open connection to the state file. Not thread-safe: one thread uses it

@@ -11,8 +11,15 @@ namespace {
 
 int OnWalCommit(void* arg, sqlite3* db, const char* schema, int pages) {
   auto* policy = static_cast<WalPolicy*>(arg);
+  if (pages < policy->poked_at) policy->poked_at = 0;  // the WAL restarted
   if (policy->background != nullptr && pages < policy->hard_pages) {
-    if (pages >= policy->soft_pages) policy->background->Poke();
+    // One checkpoint per `soft_pages` of growth, not one per commit: a WAL
+    // that has not restarted stays past the threshold, and a checkpoint per
+    // small commit would add two fsyncs to each.
+    if (pages >= policy->soft_pages && pages - policy->poked_at >= policy->soft_pages) {
+      policy->poked_at = pages;
+      policy->background->Poke();
+    }
     return SQLITE_OK;
   }
   // No background checkpointer (SQLite's own behaviour), or it fell behind.

@@ -8,9 +8,12 @@
 // queue writer's CPU in the batch-enqueue benchmark, plus an fsync of the
 // database file). Instead, every connection of a Database gets a WAL hook:
 //
-// * WAL at or past `soft_pages`: wake the Checkpointer, a thread with its own
-//   connection that runs a PASSIVE checkpoint (never blocks readers or the
-//   writer; with synchronous=FULL it fsyncs the WAL and then the database);
+// * WAL at or past `soft_pages`, and grown by `soft_pages` since the last
+//   wake-up: wake the Checkpointer, a thread with its own connection that runs
+//   a PASSIVE checkpoint (never blocks readers or the writer; with
+//   synchronous=FULL it fsyncs the WAL and then the database). So a stream of
+//   small commits gets one checkpoint per `soft_pages`, as with SQLite's
+//   autocheckpoint, not one per commit;
 // * WAL at or past `hard_pages` (the checkpointer fell behind), or past
 //   `soft_pages` on a connection without a checkpointer: the committing
 //   connection checkpoints inline, as SQLite's autocheckpoint would. The
@@ -73,6 +76,7 @@ struct WalPolicy {
   int soft_pages = 1000;   // wake `background` at this WAL size
   int hard_pages = 10000;  // checkpoint inline at this WAL size
   Checkpointer* background = nullptr;
+  int poked_at = 0;  // WAL size at the last poke (the hook's own state)
   std::atomic<std::uint64_t> inline_checkpoints{0};
 };
 

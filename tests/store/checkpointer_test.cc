@@ -55,6 +55,21 @@ TEST(CheckpointerTest, BackgroundThreadCheckpointsAndCommitsDoNot) {
   EXPECT_EQ(db->inline_checkpoints(), 0u);
 }
 
+TEST(CheckpointerTest, SmallCommitsWakeTheThreadOncePerThresholdOfGrowth) {
+  TempDir dir;
+  auto db = OpenWith(dir.File("x.db"), /*background=*/true, /*soft=*/50, /*hard=*/100000);
+  ASSERT_NE(db, nullptr);
+  // 400 one- or two-page commits: ~600 frames in all. Waking the thread on
+  // every commit past the threshold would run a checkpoint (two fsyncs) for
+  // most of them.
+  for (int i = 0; i < 400; ++i) {
+    ASSERT_TRUE(db->handle().Exec("INSERT INTO blobs (b) VALUES (randomblob(100))"));
+  }
+  EXPECT_TRUE(WaitFor([&] { return db->background_checkpoints() >= 1; }, std::chrono::seconds(10)));
+  EXPECT_LE(db->background_checkpoints(), 800u / 50u + 1u);
+  EXPECT_EQ(db->inline_checkpoints(), 0u);
+}
+
 TEST(CheckpointerTest, WalRestartsAfterACompleteCheckpoint) {
   TempDir dir;
   // No automatic checkpoints: the Checkpointer below is the only one.
