@@ -75,11 +75,21 @@ const std::string& ReadySql() {
       kReadyStates);
   return sql;
 }
-const char* ConnectionCountsSql() {
-  // One jobs_state range per state (a GROUP BY would read the whole index).
-  return "WITH s(state) AS (VALUES ('queued'), ('running'), ('retrying'), ('succeeded'), "
-         "('dead'), ('cancelled'), ('unknown')) SELECT s.state, (SELECT count(*) FROM jobs j "
-         "WHERE j.state = s.state AND j.connection = ?1) FROM s";
+const std::string& CountsSql(bool by_connection) {
+  // One row, a column per state in JobState order; each an index range named
+  // by a literal state (partial indexes are matched on constants): queued
+  // jobs are counted in jobs_ready, the others in jobs_state.
+  auto build = [](std::string_view connection_term) {
+    std::string sql = "SELECT ";
+    for (int s = 0; s <= static_cast<int>(JobState::kUnknown); ++s) {
+      sql += fmt::format("{}(SELECT count(*) FROM jobs WHERE state = '{}'{})", s == 0 ? "" : ", ",
+                         ToString(static_cast<JobState>(s)), connection_term);
+    }
+    return sql;
+  };
+  static const std::string all = build("");
+  static const std::string one = build(" AND connection = ?1");
+  return by_connection ? one : all;
 }
 
 namespace {

@@ -20,11 +20,13 @@
 namespace xerod::queue {
 
 // The statements whose plans matter, exposed for the EXPLAIN QUERY PLAN test.
-const std::string& NextDueSql();            // ?1 connection
-const std::string& ReadySql();              // ?1 connection, ?2 now, ?3 limit
-const std::string& PendingOfDocumentSql();  // ?1 connection, ?2 kind, ?3 source id
-const char* LatestSuccessOfDocumentSql();   // same parameters
-const char* ConnectionCountsSql();          // ?1 connection
+const std::string& NextDueSql();                   // ?1 connection
+const std::string& ReadySql();                     // ?1 connection, ?2 now, ?3 limit
+const std::string& PendingOfDocumentSql();         // ?1 connection, ?2 kind, ?3 source id
+const char* LatestSuccessOfDocumentSql();          // same parameters
+const std::string& CountsSql(bool by_connection);  // ?1 connection
+// ?1 after id, ?3 connection, ?4 kind, ?5 limit (each only when filtered on).
+std::string ListSql(const JobFilter& filter);
 
 struct Events {
   std::vector<JobStateChange> jobs;

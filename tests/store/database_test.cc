@@ -40,8 +40,9 @@ TEST(DatabaseTest, MigratesFromEmpty) {
   auto tables = Tables((*db)->handle());
   EXPECT_NE(std::find(tables.begin(), tables.end(), "jobs"), tables.end());
   EXPECT_NE(std::find(tables.begin(), tables.end(), "job_attempts"), tables.end());
-  // The indexes an enqueue writes are exactly these (migration 0004 dropped
-  // jobs_key): each one costs every enqueue a b-tree insert.
+  // The jobs indexes are exactly these: 0004 dropped jobs_key, and 0005 keeps
+  // queued jobs out of jobs_state, so an enqueue writes jobs_pending_key and
+  // jobs_ready only (each index a new job enters costs a b-tree insert).
   auto idx = (*db)->handle().Prepare(
       "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema WHERE "
       "type = 'index' AND tbl_name = 'jobs' AND sql IS NOT NULL ORDER BY name)");
