@@ -6,7 +6,8 @@
 #   BUILD_DIR=build-asan SANITIZE=address,undefined scripts/test.sh
 #
 # Environment: BUILD_DIR (default build), SANITIZE (empty), BUILD_TYPE
-# (RelWithDebInfo), CTEST_ARGS (extra ctest arguments), SKIP_DEPS=1 to skip apt.
+# (RelWithDebInfo), DEBUG_INFO (lines: -g1; empty: the build type's full -g),
+# CTEST_ARGS (extra ctest arguments), SKIP_DEPS=1 to skip apt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +18,7 @@ cmake -S . -B "$build_dir" -G Ninja \
   -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" \
   -DXEROD_WERROR=ON \
   -DXEROD_SANITIZE="${SANITIZE:-}" \
+  -DXEROD_DEBUG_INFO="${DEBUG_INFO-lines}" \
   -DXEROD_BUILD_BENCH="${BUILD_BENCH:-ON}"
 cmake --build "$build_dir" -j "$(nproc)"
 
