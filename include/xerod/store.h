@@ -32,10 +32,10 @@ struct WalPolicy;
 struct StoreOptions {
   Duration busy_timeout = std::chrono::seconds(5);  // how long to wait for another writer
   bool create = true;                               // create the file if it does not exist
-  // WAL checkpoints (src/store/checkpointer.h): on a background thread once
-  // the WAL holds `checkpoint_pages`, inline in the committing thread only past
-  // `wal_limit_pages`. Without the thread, inline at `checkpoint_pages` (what
-  // SQLite does by default).
+  // WAL checkpoints (src/store/checkpointer.h): on a background thread, once
+  // per `checkpoint_pages` of WAL growth; inline in the committing thread only
+  // at `wal_limit_pages`. Without the thread, inline at `checkpoint_pages`
+  // (what SQLite does by default).
   bool background_checkpoint = true;
   int checkpoint_pages = 1000;
   int wal_limit_pages = 4000;  // 16 MiB of 4 KiB pages
