@@ -48,7 +48,17 @@ OrgEntry& SimState::AddOrg(const OrgOptions& options) {
   e.tenant_id = NewUuid();
   e.name = options.name;
   e.created = clock.Now();
-  e.org = NewOrganisation(e.tenant_id, options);
+  OrgOptions o = options;
+  // Short codes are unique among the simulator's organisations.
+  auto taken = [&](const std::string& code) {
+    for (const auto& [id, other] : orgs)
+      if (ShortCode(*other.org) == code) return true;
+    return false;
+  };
+  do {
+    o.short_code = NewShortCode();
+  } while (taken(o.short_code));
+  e.org = NewOrganisation(e.tenant_id, o);
   std::string id = e.tenant_id;
   return orgs[id] = std::move(e);
 }

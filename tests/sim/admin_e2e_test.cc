@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <set>
 
 #include "sim/admin.h"
 #include "sim/sim_harness.h"
@@ -73,6 +74,21 @@ TEST_F(AdminE2E, DropFaultClosesTheConnectionWithoutAResponse) {
   auto after = Get("/api.xro/2.0/Invoices");
   ASSERT_TRUE(after.has_value());
   EXPECT_EQ(after->status, 200);
+}
+
+TEST_F(AdminE2E, EveryOrganisationHasItsOwnShortCode) {
+  std::vector<std::string> tenants = {tenant_};
+  for (int i = 0; i < 5; ++i) tenants.push_back(sim_.CreateOrg("Org " + std::to_string(i)));
+  std::string token = sim_.CreateGrant(tenants)["access_token"];
+  std::set<std::string> codes;
+  for (const auto& t : tenants) {
+    auto r = client_.Request("GET", "/api.xro/2.0/Organisation", "", ApiHeaders(token, t));
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto o = r.Json()["Organisations"][0];
+    EXPECT_EQ(o["OrganisationID"], t);
+    codes.insert(o["ShortCode"].get<std::string>());
+  }
+  EXPECT_EQ(codes.size(), tenants.size());
 }
 
 TEST_F(AdminE2E, BadAdminRequestsAreRefused) {
@@ -154,7 +170,7 @@ TEST(TlsE2E, ServesHttpsVerifiedAgainstAGeneratedCa) {
 TEST(StateE2E, SavedOnSigtermAndLoadedAtStart) {
   TempDir dir;
   std::string file = dir.File("state.json");
-  std::string tenant, refresh, access;
+  std::string tenant, refresh, access, short_code;
   {
     SimProcess sim({"--state", file});
     TestClient c = sim.Client();
@@ -175,6 +191,8 @@ TEST(StateE2E, SavedOnSigtermAndLoadedAtStart) {
                              .dump(),
                          ApiHeaders(access, tenant));
     ASSERT_EQ(put.status, 200) << put.body;
+    short_code = c.Request("GET", "/api.xro/2.0/Organisation", "", ApiHeaders(access, tenant))
+                     .Json()["Organisations"][0]["ShortCode"];
     HttpResult saved = c.Request("POST", "/_sim/save");
     EXPECT_EQ(saved.status, 200) << saved.body;
     EXPECT_TRUE(std::filesystem::exists(file));
@@ -183,6 +201,9 @@ TEST(StateE2E, SavedOnSigtermAndLoadedAtStart) {
   }
   SimProcess again({"--state", file});
   TestClient c = again.Client();
+  auto org = c.Request("GET", "/api.xro/2.0/Organisation", "", ApiHeaders(access, tenant));
+  EXPECT_EQ(org.Json()["Organisations"][0]["OrganisationID"], tenant);
+  EXPECT_EQ(org.Json()["Organisations"][0]["ShortCode"], short_code);
   auto orgs = c.Request("GET", "/_sim/orgs").Json();
   ASSERT_EQ(orgs.size(), 1u);
   EXPECT_EQ(orgs[0]["tenant_id"], tenant);

@@ -47,6 +47,13 @@ std::unique_ptr<Organisation> NewOrganisation(const std::string& tenant_id,
   return org;
 }
 
+std::string NewShortCode() {
+  std::random_device rd;
+  return ShortCodeFrom((std::uint64_t{rd()} << 32) | rd());
+}
+
+const std::string& ShortCode(const Organisation& org) { return org.options.short_code; }
+
 std::vector<std::string> AllowedScopes(const Request& request) {
   const std::string resource = Resource(Segments(request.path));
   const bool read = request.method == "GET";

@@ -28,6 +28,9 @@ struct OrgOptions {
   // Seed the demo contacts (accounts, tax rates, currencies and items are
   // always seeded).
   bool seed_contacts = true;
+  // Xero's organisation short code ("!" and 5 letters or digits); empty: a
+  // random one. sim-core makes it unique among its organisations.
+  std::string short_code;
 };
 
 class Organisation;  // all accounting data of one tenant
@@ -43,9 +46,16 @@ struct std::default_delete<xero_sim::Organisation> {
 
 namespace xero_sim {
 
-// A new organisation seeded with the demo data for `options`.
+// A new organisation seeded with the demo data for `options`. Its
+// OrganisationID is `tenant_id` (as in Xero, where the tenant id of an
+// organisation connection is the OrganisationID).
 std::unique_ptr<Organisation> NewOrganisation(const std::string& tenant_id,
                                               const OrgOptions& options);
+
+// A random short code in Xero's format: "!" followed by 5 letters or digits.
+std::string NewShortCode();
+// The organisation's short code (Organisation.ShortCode).
+const std::string& ShortCode(const Organisation& org);
 
 // Handles a request whose path starts with "/api.xro/2.0/". Authentication,
 // tenant lookup, scope checks, rate limits and idempotency were already done

@@ -73,6 +73,16 @@ std::string CurrencyName(const std::string& code) {
 
 }  // namespace
 
+std::string ShortCodeFrom(std::uint64_t bits) {
+  static constexpr char kChars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  std::string code = "!";
+  for (int i = 0; i < 5; ++i) {
+    code.push_back(kChars[bits % 62]);
+    bits /= 62;
+  }
+  return code;
+}
+
 std::string Contact::Field(const std::string& key) const {
   auto it = fields.find(key);
   return (it != fields.end() && it->is_string()) ? it->get<std::string>() : std::string();
@@ -83,7 +93,7 @@ Organisation::Organisation(std::string tenant, OrgOptions opts)
 
 void Organisation::Seed(std::int64_t now_ms) {
   created_ms = now_ms;
-  organisation_id = NewGuid(rng);
+  if (options.short_code.empty()) options.short_code = ShortCodeFrom(rng());
   CountryTax tax = TaxFor(options.country);
   const std::string none = options.country == "AU" ? "BASEXCLUDED" : "NONE";
   tax_rates = tax.rates;

@@ -118,13 +118,15 @@ struct Payment {
   std::int64_t updated_ms = 0;
 };
 
+// Xero's short code format, "!" and 5 letters or digits, drawn from `bits`.
+std::string ShortCodeFrom(std::uint64_t bits);
+
 class Organisation {
  public:
   Organisation(std::string tenant_id, OrgOptions options);
 
-  std::string tenant_id;
-  std::string organisation_id;
-  OrgOptions options;
+  std::string tenant_id;  // also the OrganisationID
+  OrgOptions options;     // options.short_code is always set
   std::int64_t created_ms = 0;
   std::vector<Account> accounts;
   std::vector<TaxRate> tax_rates;

@@ -9,7 +9,7 @@ namespace {
 
 nlohmann::json OrganisationJson(const Organisation& org) {
   const auto& o = org.options;
-  return {{"OrganisationID", org.organisation_id},
+  return {{"OrganisationID", org.tenant_id},
           {"APIKey", ""},
           {"Name", o.name},
           {"LegalName", o.name},
@@ -30,8 +30,7 @@ nlohmann::json OrganisationJson(const Organisation& org) {
           {"CreatedDateUTC", MsDateForMillis(org.created_ms)},
           {"OrganisationEntityType", "COMPANY"},
           {"Timezone", o.country == "AU" ? "AUSEASTERNSTANDARDTIME" : "NEWZEALANDSTANDARDTIME"},
-          {"ShortCode", "!sim01"},
-          {"TenantID", org.tenant_id},
+          {"ShortCode", o.short_code},
           {"Class", "DEMO"},
           {"Edition", "BUSINESS"},
           {"LineOfBusiness", "Software simulation"},
@@ -41,7 +40,7 @@ nlohmann::json OrganisationJson(const Organisation& org) {
           {"PaymentTerms", nlohmann::json::object()}};
 }
 
-nlohmann::json AccountJson(const Account& a) {
+nlohmann::json AccountJson(const Organisation& org, const Account& a) {
   nlohmann::json j = {{"AccountID", a.account_id},
                       {"Code", a.code},
                       {"Name", a.name},
@@ -58,7 +57,7 @@ nlohmann::json AccountJson(const Account& a) {
   if (a.type == "BANK") {
     j["BankAccountNumber"] = a.bank_account_number;
     j["BankAccountType"] = "BANK";
-    j["CurrencyCode"] = "";
+    j["CurrencyCode"] = org.options.base_currency;  // as Xero: never "" (not in the enum)
   }
   return j;
 }
@@ -137,7 +136,7 @@ Response HandleSettings(Ctx& ctx, const std::string& resource,
     }
   } else if (resource == "Accounts") {
     for (const auto& a : org.accounts)
-      if (id.empty() || EqualsIgnoreCase(id, a.account_id)) items.push_back(AccountJson(a));
+      if (id.empty() || EqualsIgnoreCase(id, a.account_id)) items.push_back(AccountJson(org, a));
   } else if (resource == "Items") {
     for (const auto& i : org.items)
       if (id.empty() || EqualsIgnoreCase(id, i.item_id) || EqualsIgnoreCase(id, i.code))

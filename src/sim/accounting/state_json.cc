@@ -17,6 +17,12 @@ Decimal ToD(const json& j) {
   if (!d) throw std::invalid_argument("bad decimal");
   return *d;
 }
+std::uint64_t Fnv1a(const std::string& s) {
+  std::uint64_t h = 14695981039346656037ULL;
+  for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+  return h;
+}
+
 json OptD(const std::optional<Decimal>& d) { return d ? json(D(*d)) : json(nullptr); }
 std::optional<Decimal> ToOptD(const json& j) {
   if (j.is_null()) return std::nullopt;
@@ -117,13 +123,13 @@ json ToJson(const Organisation& org) {
   json j;
   j["version"] = kStateVersion;
   j["tenant_id"] = org.tenant_id;
-  j["organisation_id"] = org.organisation_id;
   j["created_ms"] = org.created_ms;
   j["options"] = {{"name", org.options.name},
                   {"base_currency", org.options.base_currency},
                   {"country", org.options.country},
                   {"extra_currencies", org.options.extra_currencies},
-                  {"seed_contacts", org.options.seed_contacts}};
+                  {"seed_contacts", org.options.seed_contacts},
+                  {"short_code", org.options.short_code}};
   json& a = j["accounts"] = json::array();
   for (const auto& x : org.accounts)
     a.push_back({{"id", x.account_id},
@@ -195,8 +201,10 @@ std::unique_ptr<Organisation> OrganisationFromJson(const json& j) {
     o.country = jo.at("country");
     o.extra_currencies = jo.at("extra_currencies").get<std::vector<std::string>>();
     o.seed_contacts = jo.at("seed_contacts");
-    auto org = std::make_unique<Organisation>(j.at("tenant_id").get<std::string>(), o);
-    org->organisation_id = j.at("organisation_id");
+    const std::string tenant_id = j.at("tenant_id");
+    // States saved before short codes existed get one derived from the tenant id (stable).
+    o.short_code = jo.value("short_code", ShortCodeFrom(Fnv1a(tenant_id)));
+    auto org = std::make_unique<Organisation>(tenant_id, o);
     org->created_ms = j.at("created_ms");
     for (const auto& x : j.at("accounts")) {
       Account a;

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 
 #include "sim/accounting/accounting.h"
 #include "sim_test_util.h"
@@ -35,6 +36,34 @@ TEST(Settings, OrganisationReportsOptions) {
   ASSERT_NE(approve, nullptr);
   EXPECT_EQ((*approve)["Status"], "ALLOWED");
   EXPECT_EQ(sim.Get("/api.xro/2.0/Organisation/Other").status, 404);
+}
+
+TEST(Settings, OrganisationIdIsTheTenantIdAndTheShortCodeIsXeroShaped) {
+  SimOrg sim;
+  const auto o = sim.Get("/api.xro/2.0/Organisation").json["Organisations"][0];
+  EXPECT_EQ(o["OrganisationID"], "tenant-1");  // xero-node relies on this
+  EXPECT_FALSE(o.contains("TenantID"));        // not a Xero field
+  const std::string code = o["ShortCode"];
+  ASSERT_EQ(code.size(), 6u) << code;
+  EXPECT_EQ(code[0], '!');
+  EXPECT_TRUE(std::all_of(code.begin() + 1, code.end(), [](char c) { return std::isalnum(c); }));
+  EXPECT_EQ(code, ShortCode(sim.org()));
+  OrgOptions fixed;
+  fixed.short_code = "!Ab3dE";
+  EXPECT_EQ(SimOrg(fixed).Get("/api.xro/2.0/Organisation").json["Organisations"][0]["ShortCode"],
+            "!Ab3dE");
+}
+
+TEST(Settings, BankAccountsCarryTheBaseCurrency) {
+  SimOrg sim(testing::Options("Pound Ltd", "GBP", "GB"));
+  int banks = 0;
+  const Reply accounts = sim.Get("/api.xro/2.0/Accounts");
+  for (const auto& a : accounts.json["Accounts"]) {
+    if (a["Type"] != "BANK") continue;
+    ++banks;
+    EXPECT_EQ(a["CurrencyCode"], "GBP") << a.dump();
+  }
+  EXPECT_EQ(banks, 2);
 }
 
 TEST(Settings, NzDemoChartTaxRatesCurrenciesAndItems) {

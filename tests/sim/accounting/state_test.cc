@@ -49,6 +49,19 @@ TEST(State, JsonRoundTripKeepsEverything) {
   EXPECT_EQ(sim.Call("PUT", "/api.xro/2.0/Invoices", SimpleInvoice("R-2")).status, 400);
   EXPECT_EQ(sim.Get("/api.xro/2.0/Organisation").json["Organisations"][0]["Name"],
             "Round Trip Ltd");
+  EXPECT_EQ(ShortCode(sim.org()), state["options"]["short_code"]);
+}
+
+TEST(State, StatesWithoutAShortCodeGetAStableOne) {
+  SimOrg sim;
+  json state = ToJson(sim.org());
+  state["options"].erase("short_code");
+  auto a = OrganisationFromJson(state);
+  auto b = OrganisationFromJson(state);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(ShortCode(*a).size(), 6u);
+  EXPECT_EQ(ShortCode(*a), ShortCode(*b));
 }
 
 TEST(State, InvoicesJsonIsXeroShapedWithPayments) {
