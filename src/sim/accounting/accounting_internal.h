@@ -23,6 +23,12 @@ struct Ctx {
   std::int64_t now_ms;
 };
 
+// Sets an UpdatedDateUTC (millis) to `now_ms`, or 1 ms past its old value if
+// that is not earlier, so every modification changes it.
+inline void Touch(std::int64_t& updated_ms, std::int64_t now_ms) {
+  updated_ms = now_ms > updated_ms ? now_ms : updated_ms + 1;
+}
+
 // A query parameter, matched case-insensitively like Xero; first value wins.
 std::optional<std::string> QueryParam(const Request& req, std::string_view name);
 // summarizeErrors: Xero's default is true (facts §4), "false" turns it off.

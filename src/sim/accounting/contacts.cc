@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "sim/accounting/accounting_internal.h"
+#include "sim/accounting/schema.h"
 #include "sim/accounting/where_filter.h"
 
 namespace xero_sim {
@@ -15,14 +16,12 @@ const std::vector<std::string> kWhereFields = {"ContactID",     "Name",         
                                                "AccountNumber", "ContactStatus", "IsCustomer",
                                                "IsSupplier",    "CompanyNumber", "TaxNumber"};
 
-// Fields that are computed or echo-only and never stored from a request.
+// Fields kept in their own members, or ignored (read-only in Xero, response-only,
+// not modelled): never stored in Contact::fields from a request.
 bool IsMetaField(const std::string& key) {
-  static const std::vector<std::string> kMeta = {"ContactID",        "Name",
-                                                 "ContactStatus",    "IsCustomer",
-                                                 "IsSupplier",       "UpdatedDateUTC",
-                                                 "HasAttachments",   "HasValidationErrors",
-                                                 "ValidationErrors", "StatusAttributeString"};
-  return std::find(kMeta.begin(), kMeta.end(), key) != kMeta.end();
+  static const std::vector<std::string> kOwn = {"ContactID", "Name", "ContactStatus", "IsCustomer",
+                                                "IsSupplier"};
+  return std::find(kOwn.begin(), kOwn.end(), key) != kOwn.end() || IsIgnoredField("Contact", key);
 }
 
 std::optional<std::string> ContactField(const Contact& c, const std::string& field) {
@@ -153,6 +152,7 @@ Contact* UpsertContact(Ctx& ctx, const nlohmann::json& e, Contact* target,
     c.contact_id = NewGuid(org.rng);
     target = &org.AddContact(std::move(c));
   }
+  const Contact before = *target;
   if (name && !name->empty() && *name != target->name) {
     const std::string old_name = target->name;
     target->name = *name;
@@ -168,7 +168,11 @@ Contact* UpsertContact(Ctx& ctx, const nlohmann::json& e, Contact* target,
     else
       target->fields[key] = value;
   }
-  target->updated_ms = ctx.now_ms;
+  // UpdatedDateUTC moves on every change (If-Modified-Since relies on it), not on a no-op.
+  if (before.updated_ms == 0 || target->name != before.name || target->status != before.status ||
+      target->is_customer != before.is_customer || target->is_supplier != before.is_supplier ||
+      target->fields != before.fields)
+    Touch(target->updated_ms, ctx.now_ms);
   return target;
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "sim/accounting/accounting_internal.h"
+#include "sim/accounting/schema.h"
 
 namespace xero_sim {
 namespace {
@@ -175,7 +176,8 @@ void ResolveContact(Ctx& ctx, const nlohmann::json& c, InvoiceDraft& draft,
   Organisation& org = ctx.org;
   nlohmann::json update = nlohmann::json::object();
   for (const auto& [k, v] : c.items())
-    if (k != "ContactID" && k != "ContactNumber" && k != "Name") update[k] = v;
+    if (k != "ContactID" && k != "ContactNumber" && k != "Name" && !IsIgnoredField("Contact", k))
+      update[k] = v;
   if (!update.empty()) draft.contact_update = update;
   const std::string id = StringField(c, "ContactID");
   const std::string number = StringField(c, "ContactNumber");

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 // Compact request schemas for the /api.xro/2.0 bodies xero-sim accepts: for
-// each Xero schema the fields the simulator understands, their JSON types and
-// enum values. Our own data (a subset of Xero's), cross-checked against the
-// official OpenAPI file by tests/sim/accounting/schema_spec_test.cc.
+// each Xero schema it checks, every property the official spec defines, with
+// its JSON type, object/item schema and enum values, and whether the simulator
+// uses it or ignores it (read-only in Xero, response-only, or not modelled).
+// Names the spec does not define are errors. Our own data, cross-checked
+// against the official OpenAPI file by tests/sim/accounting/schema_spec_test.cc.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -20,8 +22,13 @@ struct FieldSpec {
   FieldType type;
   // kObject: the object's schema. kArray: the item schema. kString: the enum
   // ("Invoice.Type" for an inline enum, "LineAmountTypes" for a $ref'd enum
-  // schema, "CurrencyCode" for ISO codes), or "" for free text.
+  // schema, "CurrencyCode" for ISO codes), or "" for free text. An object or
+  // item schema that is not in AllSchemas() is checked for its JSON kind only.
   std::string ref;
+  // Accepted but ignored by the simulator: read-only in Xero (Total, Payments,
+  // UpdatedDateUTC, ...), response-only (HasErrors, ValidationErrors, ...) or
+  // a feature it does not model (BrandingThemeID, Attachments, ...).
+  bool ignored = false;
 };
 
 struct SchemaSpec {
@@ -37,6 +44,8 @@ const SchemaSpec* FindSchema(std::string_view name);
 // schema and the organisation's currencies are checked by the handlers.
 const std::vector<std::string>* EnumValues(std::string_view enum_name);
 const std::vector<std::string>& EnumNames();
+// Whether `field` of `schema` is accepted but ignored (false for unknown names).
+bool IsIgnoredField(std::string_view schema, std::string_view field);
 
 // Checks `value` against schema `schema` (null values count as absent).
 // Returns the first problem as Newtonsoft-style text Xero puts after "JSON for

@@ -137,6 +137,52 @@ TEST_F(SchemaSpecTest, EveryAcceptedFieldExistsInTheSpecWithTheSameTypeAndEnum) 
   for (const auto& name : EnumNames()) EXPECT_TRUE(enums_used.contains(name)) << name;
 }
 
+// A value of the type the spec gives `p` (first enum value for enums).
+nlohmann::json Probe(const YAML::Node& p, const YAML::Node& schemas) {
+  YAML::Node node = p;
+  if (!node["enum"] && !RefName(p).empty() && schemas[RefName(p)]["enum"])
+    node = schemas[RefName(p)];
+  if (node["enum"]) return node["enum"][0].IsNull() ? "" : node["enum"][0].as<std::string>();
+  const std::string type = p["type"] ? p["type"].as<std::string>() : "";
+  if (type == "number") return 1.5;
+  if (type == "integer") return 1;
+  if (type == "boolean") return true;
+  if (type == "array") return nlohmann::json::array({nlohmann::json::object()});
+  if (type == "string") return "x";
+  return nlohmann::json::object();  // a $ref'd object
+}
+
+TEST_F(SchemaSpecTest, EverySpecPropertyOfEveryCheckedSchemaIsAcceptedAndOnlyThose) {
+  for (const SchemaSpec& schema : AllSchemas()) {
+    SCOPED_TRACE(schema.name);
+    YAML::Node props = Schemas()[schema.name]["properties"];
+    ASSERT_TRUE(props);
+    std::size_t count = 0;
+    for (const auto& kv : props) {
+      const std::string name = kv.first.as<std::string>();
+      SCOPED_TRACE(name);
+      ++count;
+      auto it = std::find_if(schema.fields.begin(), schema.fields.end(),
+                             [&](const FieldSpec& f) { return f.name == name; });
+      ASSERT_NE(it, schema.fields.end()) << schema.name << "." << name << " is refused";
+      // Read-only in Xero: accepted and ignored.
+      if (kv.second["readOnly"] && kv.second["readOnly"].as<bool>()) {
+        EXPECT_TRUE(it->ignored) << "read-only " << schema.name << "." << name;
+      }
+      // Accepted with a value of its spec type, alone and in a full element.
+      nlohmann::json probe = {{name, Probe(kv.second, Schemas())}};
+      EXPECT_FALSE(ValidateAgainstSchema(schema.name, probe, "").has_value())
+          << probe.dump() << ": " << *ValidateAgainstSchema(schema.name, probe, "");
+    }
+    EXPECT_EQ(count, schema.fields.size()) << "the table lists names the spec does not define";
+    // A name the spec does not define stays an error.
+    auto refused = ValidateAgainstSchema(schema.name, {{"NoSuchMember", 1}}, "");
+    ASSERT_TRUE(refused.has_value());
+    EXPECT_EQ(*refused, "Could not find member 'NoSuchMember' on object of type '" + schema.name +
+                            "'. Path 'NoSuchMember'.");
+  }
+}
+
 TEST_F(SchemaSpecTest, ParsesQuickly) {
   // The spec is ~1 MB; yaml-cpp parses it in well under a second (ASan included).
   EXPECT_LT(parse_seconds_, 10.0);

@@ -72,6 +72,41 @@ TEST(Schema, MalformedJsonAndOtherEndpoints) {
   EXPECT_EQ(Stats(sim.org()).payments, 0);
 }
 
+TEST(Schema, ObjectsAsXeroReturnsThemCanBeSentBack) {
+  SimOrg sim;
+  json created = sim.CreateInvoice(SimpleInvoice("B-1"));
+  ASSERT_TRUE(created.contains("CreditNotes"));
+  // The invoice exactly as Xero answered it (read-only fields included) is accepted on update.
+  // (DateString and DueDateString are in Xero's answers but not in the spec, so SDKs drop them.)
+  json back = created;
+  back.erase("DateString");
+  back.erase("DueDateString");
+  back["Reference"] = "sent back";
+  Reply r = sim.Call("POST", "/api.xro/2.0/Invoices", {{"Invoices", {back}}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json["Invoices"][0]["Reference"], "sent back");
+  EXPECT_DOUBLE_EQ(r.json["Invoices"][0]["Total"].get<double>(), 115.0);
+  // A contact as GET /Contacts returns it, with read-only members the simulator ignores.
+  json contact = sim.Get("/api.xro/2.0/Contacts").json["Contacts"][0];
+  contact["Balances"] = {{"AccountsReceivable", {{"Outstanding", 10}, {"Overdue", 0}}}};
+  contact["ContactGroups"] = json::array();
+  contact["Website"] = "https://example.com";
+  contact["EmailAddress"] = "ap@example.com";
+  Reply c = sim.Call("POST", "/api.xro/2.0/Contacts", {{"Contacts", {contact}}});
+  ASSERT_EQ(c.status, 200) << c.body;
+  const auto& stored = c.json["Contacts"][0];
+  EXPECT_EQ(stored["EmailAddress"], "ap@example.com");
+  EXPECT_FALSE(stored.contains("Balances"));  // ignored, not stored
+  EXPECT_FALSE(stored.contains("Website"));
+  // Unknown names are still refused, also inside read-only members the simulator models.
+  json bad = back;
+  bad["Payments"] = {{{"PaymentID", "x"}, {"Colour", "red"}}};
+  EXPECT_NE(Message(sim.Call("POST", "/api.xro/2.0/Invoices", bad))
+                .find("Could not find member 'Colour' on object of type 'Payment'. Path "
+                      "'Payments[0].Colour'."),
+            std::string::npos);
+}
+
 TEST(Schema, ValidatorAcceptsNullsAndFullElements) {
   EXPECT_FALSE(ValidateAgainstSchema("Invoice", SimpleInvoice("N-1"), "").has_value());
   json with_null = SimpleInvoice("N-2");
