@@ -58,7 +58,7 @@ OrgEntry& SimState::AddOrg(const OrgOptions& options) {
   do {
     o.short_code = NewShortCode();
   } while (taken(o.short_code));
-  e.org = NewOrganisation(e.tenant_id, o);
+  e.org = NewOrganisation(e.tenant_id, o, e.created);
   std::string id = e.tenant_id;
   return orgs[id] = std::move(e);
 }

@@ -184,5 +184,17 @@ TEST_F(ApiE2E, InvoiceBatchWithSummarizeErrorsFalseEndToEnd) {
   EXPECT_EQ(found.Json()["Invoices"].size(), 1u);
 }
 
+TEST_F(ApiE2E, IfModifiedSinceHeaderFiltersLists) {
+  ASSERT_EQ(PutInvoices(json::array({Invoice("IMS-1")})).status, 200);
+  auto headers = ApiHeaders(token_, tenant_);
+  headers["If-Modified-Since"] = "Thu, 01 Jan 2099 00:00:00 GMT";
+  HttpResult later = client_.Request("GET", "/api.xro/2.0/Invoices", "", headers);
+  ASSERT_EQ(later.status, 200) << later.body;
+  EXPECT_TRUE(later.Json()["Invoices"].empty());
+  headers["If-Modified-Since"] = "2000-01-01T00:00:00";
+  EXPECT_EQ(client_.Request("GET", "/api.xro/2.0/Invoices", "", headers).Json()["Invoices"].size(),
+            1u);
+}
+
 }  // namespace
 }  // namespace xero_sim::testing

@@ -41,9 +41,10 @@ std::string Resource(const std::vector<std::string>& seg) {
 }  // namespace
 
 std::unique_ptr<Organisation> NewOrganisation(const std::string& tenant_id,
-                                              const OrgOptions& options) {
+                                              const OrgOptions& options,
+                                              std::chrono::system_clock::time_point now) {
   auto org = std::make_unique<Organisation>(tenant_id, options);
-  org->Seed(UnixMillis(std::chrono::system_clock::now()));
+  org->Seed(UnixMillis(now));
   return org;
 }
 
@@ -175,6 +176,12 @@ std::optional<Paging> PageOf(const Request& req, std::size_t count, std::string&
                                 {"pageCount", (count + size - 1) / size},
                                 {"itemCount", count}};
   return p;
+}
+
+std::optional<std::int64_t> IfModifiedSince(const Request& req) {
+  auto it = req.headers.find("if-modified-since");
+  if (it == req.headers.end()) return std::nullopt;
+  return ParseTimestampMillis(it->second);  // malformed: ignored, as Xero does
 }
 
 Response QueryParseError(const std::string& message) {

@@ -46,11 +46,13 @@ struct std::default_delete<xero_sim::Organisation> {
 
 namespace xero_sim {
 
-// A new organisation seeded with the demo data for `options`. Its
-// OrganisationID is `tenant_id` (as in Xero, where the tenant id of an
-// organisation connection is the OrganisationID).
+// A new organisation seeded with the demo data for `options`, created at
+// `now` (the simulator's clock: the seeds' UpdatedDateUTC). Its OrganisationID
+// is `tenant_id` (as in Xero, where the tenant id of an organisation
+// connection is the OrganisationID).
 std::unique_ptr<Organisation> NewOrganisation(const std::string& tenant_id,
-                                              const OrgOptions& options);
+                                              const OrgOptions& options,
+                                              std::chrono::system_clock::time_point now);
 
 // A random short code in Xero's format: "!" followed by 5 letters or digits.
 std::string NewShortCode();

@@ -43,6 +43,10 @@ struct Paging {
   std::optional<nlohmann::json> pagination;
 };
 std::optional<Paging> PageOf(const Request& req, std::size_t count, std::string& error);
+// The If-Modified-Since header as Unix millis; nullopt when absent or
+// malformed (Xero ignores a malformed value). List endpoints then return only
+// records whose UpdatedDateUTC is at or after it.
+std::optional<std::int64_t> IfModifiedSince(const Request& req);
 // 400 {"ErrorNumber":16,"Type":"QueryParseException","Message":…}.
 Response QueryParseError(const std::string& message);
 

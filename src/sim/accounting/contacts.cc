@@ -71,9 +71,11 @@ Response GetContacts(Ctx& ctx, const std::vector<std::string>& rest) {
   if (auto v = QueryParam(ctx.req, "IDs")) ids = SplitList(*v);
   auto archived = QueryParam(ctx.req, "includeArchived");
   const bool include_archived = archived && EqualsIgnoreCase(*archived, "true");
+  const auto since = IfModifiedSince(ctx.req);
   std::vector<const Contact*> hits;
   for (const auto& c : org.contacts) {
     if (!include_archived && c.status == "ARCHIVED") continue;
+    if (since && c.updated_ms < *since) continue;
     if (!ids.empty() && std::none_of(ids.begin(), ids.end(), [&](const std::string& id) {
           return EqualsIgnoreCase(id, c.contact_id);
         }))

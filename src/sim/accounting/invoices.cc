@@ -66,6 +66,7 @@ Response GetInvoices(Ctx& ctx, const std::vector<std::string>& rest) {
   const auto contact_ids = list("ContactIDs");
   const auto statuses = list("Statuses");
   const auto search = QueryParam(ctx.req, "searchTerm");
+  const auto since = IfModifiedSince(ctx.req);
   // Candidates: straight from the indexes when IDs or InvoiceNumbers are given.
   std::vector<const Invoice*> candidates;
   if (!ids.empty() || !numbers.empty()) {
@@ -86,6 +87,7 @@ Response GetInvoices(Ctx& ctx, const std::vector<std::string>& rest) {
     if (!numbers.empty() && !InList(numbers, inv.invoice_number, false)) continue;
     if (!contact_ids.empty() && !InList(contact_ids, inv.contact_id, true)) continue;
     if (!statuses.empty() && !InList(statuses, inv.status, true)) continue;
+    if (since && inv.updated_ms < *since) continue;
     if (search && !search->empty()) {
       const std::string t = Lower(*search);
       if (Lower(inv.invoice_number).find(t) == std::string::npos &&
@@ -130,14 +132,17 @@ const Invoice& Commit(Ctx& ctx, InvoiceDraft& draft, Invoice* existing,
   }
   warnings.insert(warnings.end(), contact_errors.begin(), contact_errors.end());
   if (Contact* contact = org.ContactById(inv.contact_id)) {
-    if (inv.type == "ACCREC") contact->is_customer = true;
-    if (inv.type == "ACCPAY") contact->is_supplier = true;
+    bool& role = inv.type == "ACCPAY" ? contact->is_supplier : contact->is_customer;
+    if (!role && (inv.type == "ACCREC" || inv.type == "ACCPAY")) {
+      role = true;
+      Touch(contact->updated_ms, ctx.now_ms);
+    }
   }
   if (inv.type == "ACCREC" && inv.invoice_number.empty())
     inv.invoice_number = org.NextInvoiceNumber();
   for (auto& l : inv.line_items)
     if (l.line_item_id.empty()) l.line_item_id = NewGuid(org.rng);
-  inv.updated_ms = ctx.now_ms;
+  Touch(inv.updated_ms, ctx.now_ms);
   if (existing != nullptr) {
     const std::string old_number = existing->invoice_number;
     *existing = std::move(inv);

@@ -135,6 +135,7 @@ void Organisation::Seed(std::int64_t now_ms) {
     a.tax_type = r.tax == 1 ? tax.output : r.tax == 2 ? tax.input : none;
     a.system_account = r.system;
     a.enable_payments_to_account = r.payments;
+    a.updated_ms = now_ms;
     if (a.type == "BANK")
       a.bank_account_number = a.code == "090" ? "0102030405060" : "0102030405061";
     accounts.push_back(std::move(a));
@@ -168,6 +169,7 @@ void Organisation::Seed(std::int64_t now_ms) {
     it.sales_unit_price = *Decimal::Parse(r.price);
     it.sales_account_code = r.account;
     it.sales_tax_type = tax.output;
+    it.updated_ms = now_ms;
     items.push_back(std::move(it));
   }
   contacts.clear();

@@ -29,6 +29,7 @@ struct Account {
   std::string bank_account_number;
   bool enable_payments_to_account = false;
   std::string status = "ACTIVE";
+  std::int64_t updated_ms = 0;
 };
 
 struct TaxRate {
@@ -53,6 +54,7 @@ struct Item {
   Decimal sales_unit_price;
   std::string sales_account_code;
   std::string sales_tax_type;
+  std::int64_t updated_ms = 0;
 };
 
 struct Contact {

@@ -28,9 +28,11 @@ Response GetPayments(Ctx& ctx, const std::vector<std::string>& rest) {
     if (!parsed) return QueryParseError(parsed.error());
     where = std::move(*parsed);
   }
+  const auto since = rest.empty() ? IfModifiedSince(ctx.req) : std::nullopt;
   std::vector<const Payment*> hits;
   for (const auto& p : org.payments) {
     if (!rest.empty() && !EqualsIgnoreCase(rest[0], p.payment_id)) continue;
+    if (since && p.updated_ms < *since) continue;
     const Invoice* inv = FindInvoice(org, p.invoice_id);
     auto field = [&](const std::string& f) -> std::optional<std::string> {
       if (f == "PaymentID") return p.payment_id;
@@ -156,7 +158,7 @@ ElementResult CreatePayment(Ctx& ctx, const nlohmann::json& e) {
   p.updated_ms = ctx.now_ms;
   const Payment& stored = org.AddPayment(std::move(p));
   inv->payment_ids.push_back(stored.payment_id);
-  inv->updated_ms = ctx.now_ms;
+  Touch(inv->updated_ms, ctx.now_ms);
   Recompute(*inv, org);
   r.json = PaymentJson(org, stored, true);
   return r;
@@ -172,9 +174,9 @@ ElementResult DeletePayment(Ctx& ctx, Payment& p, const nlohmann::json& e) {
   }
   if (p.status != "DELETED") {
     p.status = "DELETED";
-    p.updated_ms = ctx.now_ms;
+    Touch(p.updated_ms, ctx.now_ms);
     if (Invoice* inv = ctx.org.InvoiceById(p.invoice_id)) {
-      inv->updated_ms = ctx.now_ms;
+      Touch(inv->updated_ms, ctx.now_ms);
       Recompute(*inv, ctx.org);
     }
   }

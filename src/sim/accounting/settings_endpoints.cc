@@ -52,7 +52,8 @@ nlohmann::json AccountJson(const Organisation& org, const Account& a) {
                       {"ShowInExpenseClaims", false},
                       {"ReportingCode", ""},
                       {"HasAttachments", false},
-                      {"AddToWatchlist", false}};
+                      {"AddToWatchlist", false},
+                      {"UpdatedDateUTC", MsDateForMillis(a.updated_ms)}};
   if (!a.system_account.empty()) j["SystemAccount"] = a.system_account;
   if (a.type == "BANK") {
     j["BankAccountNumber"] = a.bank_account_number;
@@ -82,7 +83,7 @@ nlohmann::json TaxRateJson(const TaxRate& t) {
                                                     {"IsNonRecoverable", false}}})}};
 }
 
-nlohmann::json ItemJson(const Item& i, std::int64_t updated_ms) {
+nlohmann::json ItemJson(const Item& i) {
   return {{"ItemID", i.item_id},
           {"Code", i.code},
           {"Name", i.name},
@@ -90,7 +91,7 @@ nlohmann::json ItemJson(const Item& i, std::int64_t updated_ms) {
           {"IsSold", true},
           {"IsPurchased", false},
           {"IsTrackedAsInventory", false},
-          {"UpdatedDateUTC", MsDateForMillis(updated_ms)},
+          {"UpdatedDateUTC", MsDateForMillis(i.updated_ms)},
           {"SalesDetails",
            {{"UnitPrice", Money(i.sales_unit_price)},
             {"AccountCode", i.sales_account_code},
@@ -135,12 +136,16 @@ Response HandleSettings(Ctx& ctx, const std::string& resource,
       items.push_back(TaxRateJson(t));
     }
   } else if (resource == "Accounts") {
+    const auto since = id.empty() ? IfModifiedSince(ctx.req) : std::nullopt;
     for (const auto& a : org.accounts)
-      if (id.empty() || EqualsIgnoreCase(id, a.account_id)) items.push_back(AccountJson(org, a));
+      if ((id.empty() || EqualsIgnoreCase(id, a.account_id)) && (!since || a.updated_ms >= *since))
+        items.push_back(AccountJson(org, a));
   } else if (resource == "Items") {
+    const auto since = id.empty() ? IfModifiedSince(ctx.req) : std::nullopt;
     for (const auto& i : org.items)
-      if (id.empty() || EqualsIgnoreCase(id, i.item_id) || EqualsIgnoreCase(id, i.code))
-        items.push_back(ItemJson(i, org.created_ms));
+      if ((id.empty() || EqualsIgnoreCase(id, i.item_id) || EqualsIgnoreCase(id, i.code)) &&
+          (!since || i.updated_ms >= *since))
+        items.push_back(ItemJson(i));
   }
   if (!id.empty() && items.empty()) return NotFound();
   return JsonResponse(200, Envelope(ctx.org.rng, ctx.now, resource, items));

@@ -141,7 +141,8 @@ json ToJson(const Organisation& org) {
                  {"system", x.system_account},
                  {"bank_account_number", x.bank_account_number},
                  {"payments", x.enable_payments_to_account},
-                 {"status", x.status}});
+                 {"status", x.status},
+                 {"updated_ms", x.updated_ms}});
   json& t = j["tax_rates"] = json::array();
   for (const auto& x : org.tax_rates)
     t.push_back({{"name", x.name},
@@ -161,7 +162,8 @@ json ToJson(const Organisation& org) {
                   {"description", x.description},
                   {"price", D(x.sales_unit_price)},
                   {"account", x.sales_account_code},
-                  {"tax_type", x.sales_tax_type}});
+                  {"tax_type", x.sales_tax_type},
+                  {"updated_ms", x.updated_ms}});
   json& c = j["contacts"] = json::array();
   for (const auto& x : org.contacts)
     c.push_back({{"id", x.contact_id},
@@ -218,6 +220,7 @@ std::unique_ptr<Organisation> OrganisationFromJson(const json& j) {
       a.bank_account_number = x.at("bank_account_number");
       a.enable_payments_to_account = x.at("payments");
       a.status = x.at("status");
+      a.updated_ms = x.value("updated_ms", org->created_ms);  // absent in older states
       org->accounts.push_back(std::move(a));
     }
     for (const auto& x : j.at("tax_rates")) {
@@ -241,6 +244,7 @@ std::unique_ptr<Organisation> OrganisationFromJson(const json& j) {
       i.sales_unit_price = ToD(x.at("price"));
       i.sales_account_code = x.at("account");
       i.sales_tax_type = x.at("tax_type");
+      i.updated_ms = x.value("updated_ms", org->created_ms);
       org->items.push_back(std::move(i));
     }
     for (const auto& x : j.at("contacts")) {

@@ -102,6 +102,139 @@ std::optional<std::int64_t> ParseXeroDate(std::string_view text) {
   return day;
 }
 
+namespace {
+
+std::optional<unsigned> Num(std::string_view s, std::size_t pos, std::size_t len) {
+  if (pos + len > s.size()) return std::nullopt;
+  return Digits(s.substr(pos, len));
+}
+
+// Days since the epoch of a valid calendar date, else nullopt.
+std::optional<std::int64_t> Day(std::int64_t y, unsigned m, unsigned d) {
+  if (m < 1 || m > 12 || d < 1 || d > 31) return std::nullopt;
+  std::int64_t day = DaysFromCivil(y, m, d);
+  Civil back = CivilFromDays(day);
+  if (back.m != m || back.d != d) return std::nullopt;
+  return day;
+}
+
+std::optional<std::int64_t> Millis(std::int64_t day, unsigned h, unsigned mi, unsigned sec) {
+  if (h > 23 || mi > 59 || sec > 60) return std::nullopt;  // 60: a leap second
+  return day * kMsPerDay + (static_cast<std::int64_t>(h) * 3600 + mi * 60 + sec) * 1000;
+}
+
+// "2020-02-06T12:17:43.202-08:00", "2020-02-06T12:17:43Z", "2020-02-06T12:17", "2020-02-06".
+std::optional<std::int64_t> ParseIsoMillis(std::string_view s) {
+  auto y = Num(s, 0, 4), mo = Num(s, 5, 2), d = Num(s, 8, 2);
+  if (!y || !mo || !d || s.size() < 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
+  auto day = Day(*y, *mo, *d);
+  if (!day) return std::nullopt;
+  if (s.size() == 10) return *day * kMsPerDay;
+  if (s[10] != 'T' && s[10] != 't' && s[10] != ' ') return std::nullopt;
+  auto h = Num(s, 11, 2), mi = Num(s, 14, 2);
+  if (!h || !mi || s.size() < 16 || s[13] != ':') return std::nullopt;
+  std::size_t pos = 16;
+  std::optional<unsigned> sec = 0;
+  if (pos < s.size() && s[pos] == ':') {
+    sec = Num(s, pos + 1, 2);
+    if (!sec) return std::nullopt;
+    pos += 3;
+  }
+  auto ms = Millis(*day, *h, *mi, *sec);
+  if (!ms) return std::nullopt;
+  if (pos < s.size() && (s[pos] == '.' || s[pos] == ',')) {  // fraction: milliseconds kept
+    std::size_t end = pos + 1;
+    std::int64_t frac = 0, scale = 100;
+    while (end < s.size() && s[end] >= '0' && s[end] <= '9') {
+      frac += (s[end] - '0') * scale;
+      scale /= 10;
+      ++end;
+    }
+    if (end == pos + 1) return std::nullopt;
+    *ms += frac;
+    pos = end;
+  }
+  if (pos == s.size()) return ms;  // no offset: UTC
+  if ((s[pos] == 'Z' || s[pos] == 'z') && pos + 1 == s.size()) return ms;
+  if (s[pos] != '+' && s[pos] != '-') return std::nullopt;
+  const int sign = s[pos] == '-' ? -1 : 1;
+  std::string_view off = s.substr(pos + 1);
+  std::optional<unsigned> oh, om;
+  if (off.size() == 5 && off[2] == ':') {
+    oh = Num(off, 0, 2);
+    om = Num(off, 3, 2);
+  } else if (off.size() == 4) {
+    oh = Num(off, 0, 2);
+    om = Num(off, 2, 2);
+  } else if (off.size() == 2) {
+    oh = Num(off, 0, 2);
+    om = 0;
+  }
+  if (!oh || !om || *oh > 23 || *om > 59) return std::nullopt;
+  // Local time = UTC + offset, so UTC = local - offset.
+  return *ms - sign * (static_cast<std::int64_t>(*oh) * 60 + *om) * 60'000;
+}
+
+std::optional<unsigned> MonthOf(std::string_view name) {
+  static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  for (unsigned i = 0; i < 12; ++i)
+    if (name == kMonths[i]) return i + 1;
+  return std::nullopt;
+}
+
+// "08:49:37" at `pos`.
+std::optional<std::int64_t> TimeOfDay(std::string_view s, std::size_t pos, std::int64_t day) {
+  auto h = Num(s, pos, 2), mi = Num(s, pos + 3, 2), sec = Num(s, pos + 6, 2);
+  if (!h || !mi || !sec || s[pos + 2] != ':' || s[pos + 5] != ':') return std::nullopt;
+  return Millis(day, *h, *mi, *sec);
+}
+
+// RFC 7231 7.1.1.1: IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT", and the obsolete
+// RFC 850 "Sunday, 06-Nov-94 08:49:37 GMT" and asctime "Sun Nov  6 08:49:37 1994".
+std::optional<std::int64_t> ParseHttpDateMillis(std::string_view s) {
+  std::size_t comma = s.find(", ");
+  if (comma != std::string_view::npos) {
+    std::string_view rest = s.substr(comma + 2);
+    if (rest.size() == 24 && rest[2] == ' ' && rest[6] == ' ' && rest[11] == ' ' &&
+        rest.substr(20) == " GMT") {  // IMF-fixdate
+      auto d = Num(rest, 0, 2), y = Num(rest, 7, 4);
+      auto m = MonthOf(rest.substr(3, 3));
+      if (!d || !y || !m) return std::nullopt;
+      auto day = Day(*y, *m, *d);
+      return day ? TimeOfDay(rest, 12, *day) : std::nullopt;
+    }
+    if (rest.size() == 22 && rest[2] == '-' && rest[6] == '-' && rest[9] == ' ' &&
+        rest.substr(18) == " GMT") {  // RFC 850; a two-digit year 00-69 is 20xx
+      auto d = Num(rest, 0, 2), yy = Num(rest, 7, 2);
+      auto m = MonthOf(rest.substr(3, 3));
+      if (!d || !yy || !m) return std::nullopt;
+      auto day = Day(*yy < 70 ? 2000 + *yy : 1900 + *yy, *m, *d);
+      return day ? TimeOfDay(rest, 10, *day) : std::nullopt;
+    }
+    return std::nullopt;
+  }
+  if (s.size() == 24 && s[3] == ' ' && s[7] == ' ' && s[10] == ' ' && s[19] == ' ') {  // asctime
+    auto m = MonthOf(s.substr(4, 3));
+    std::string_view dd = s.substr(8, 2);
+    auto d = dd[0] == ' ' ? Num(dd, 1, 1) : Num(dd, 0, 2);
+    auto y = Num(s, 20, 4);
+    if (!d || !y || !m) return std::nullopt;
+    auto day = Day(*y, *m, *d);
+    return day ? TimeOfDay(s, 11, *day) : std::nullopt;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::int64_t> ParseTimestampMillis(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  if (text.size() >= 10 && text[4] == '-') return ParseIsoMillis(text);
+  return ParseHttpDateMillis(text);
+}
+
 nlohmann::json Money(Decimal d) { return d.ToDouble(); }
 
 std::string NewGuid(std::mt19937_64& rng) {

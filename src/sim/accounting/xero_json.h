@@ -35,6 +35,11 @@ std::string IsoUtcForMillis(std::int64_t ms);
 // returns days since the epoch, nullopt if malformed or not a real date.
 std::optional<std::int64_t> ParseXeroDate(std::string_view text);
 
+// An If-Modified-Since value as Unix millis: ISO-8601 ("2020-02-06T12:17:43.202-08:00";
+// without an offset: UTC; a date alone: midnight UTC) or an RFC 7231 HTTP-date
+// (IMF-fixdate, RFC 850 or asctime). nullopt when malformed.
+std::optional<std::int64_t> ParseTimestampMillis(std::string_view text);
+
 // Money and quantities in responses (see Decimal::ToDouble for exactness).
 nlohmann::json Money(Decimal d);
 

@@ -10,17 +10,20 @@ std::chrono::system_clock::time_point TestNow() {
       std::chrono::seconds(1'795'478'400));  // 2026-11-24T00:00:00Z
 }
 
-SimOrg::SimOrg(const OrgOptions& options) : org_(NewOrganisation("tenant-1", options)) {}
+SimOrg::SimOrg(const OrgOptions& options)
+    : org_(NewOrganisation("tenant-1", options, TestNow())), now_(TestNow()) {}
 
 Reply SimOrg::CallRaw(const std::string& method, const std::string& path,
                       const std::string& raw_body,
-                      const std::multimap<std::string, std::string>& query) {
+                      const std::multimap<std::string, std::string>& query,
+                      const Headers& headers) {
   Request req;
   req.method = method;
   req.path = path;
   req.query = query;
+  req.headers = headers;
   req.body = raw_body;
-  Response resp = HandleAccounting(*org_, req, TestNow());
+  Response resp = HandleAccounting(*org_, req, now_);
   Reply r;
   r.status = resp.status;
   r.body = resp.body;
@@ -29,8 +32,8 @@ Reply SimOrg::CallRaw(const std::string& method, const std::string& path,
 }
 
 Reply SimOrg::Call(const std::string& method, const std::string& path, const nlohmann::json& body,
-                   const std::multimap<std::string, std::string>& query) {
-  return CallRaw(method, path, body.is_null() ? std::string() : body.dump(), query);
+                   const std::multimap<std::string, std::string>& query, const Headers& headers) {
+  return CallRaw(method, path, body.is_null() ? std::string() : body.dump(), query, headers);
 }
 
 nlohmann::json SimOrg::CreateInvoice(const nlohmann::json& invoice) {

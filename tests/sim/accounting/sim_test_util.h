@@ -21,17 +21,27 @@ struct Reply {
 // A fixed instant: 2026-11-24T10:00:00Z.
 std::chrono::system_clock::time_point TestNow();
 
+// Header names lower-cased, as sim-core passes them.
+using Headers = std::map<std::string, std::string>;
+
+// One organisation and the simulator's clock for it (starts at TestNow()).
 class SimOrg {
  public:
   explicit SimOrg(const OrgOptions& options = {});
   Reply Call(const std::string& method, const std::string& path,
              const nlohmann::json& body = nullptr,
-             const std::multimap<std::string, std::string>& query = {});
-  Reply Get(const std::string& path, const std::multimap<std::string, std::string>& query = {}) {
-    return Call("GET", path, nullptr, query);
+             const std::multimap<std::string, std::string>& query = {},
+             const Headers& headers = {});
+  Reply Get(const std::string& path, const std::multimap<std::string, std::string>& query = {},
+            const Headers& headers = {}) {
+    return Call("GET", path, nullptr, query, headers);
   }
   Reply CallRaw(const std::string& method, const std::string& path, const std::string& raw_body,
-                const std::multimap<std::string, std::string>& query = {});
+                const std::multimap<std::string, std::string>& query = {},
+                const Headers& headers = {});
+  // Moves this organisation's "now" (the `now` of every later call).
+  void Advance(std::chrono::system_clock::duration d) { now_ += d; }
+  std::chrono::system_clock::time_point now() const { return now_; }
   // PUTs one invoice and returns it (the test fails when it is not created).
   nlohmann::json CreateInvoice(const nlohmann::json& invoice);
   Organisation& org() { return *org_; }
@@ -39,6 +49,7 @@ class SimOrg {
 
  private:
   std::unique_ptr<Organisation> org_;
+  std::chrono::system_clock::time_point now_;
 };
 
 // OrgOptions with the given fields changed.
