@@ -75,7 +75,7 @@ std::optional<HttpResult> TestClient::TryRequest(
     const std::map<std::string, std::string>& headers) {
   net::io_context ioc;
   tcp::endpoint ep(net::ip::make_address(host_), static_cast<unsigned short>(port_));
-  auto req = MakeRequest(method, target, body, headers, host_, false);
+  auto req = MakeRequest(method, target, body, headers, host_ + ":" + std::to_string(port_), false);
   beast::error_code ec;
   if (ca_file_.empty()) {
     beast::tcp_stream stream(ioc);
@@ -123,7 +123,7 @@ std::vector<int> TestClient::KeepAlive(const std::string& target, int count) {
                  ec);
   if (ec) return statuses;
   for (int i = 0; i < count; ++i) {
-    auto req = MakeRequest("GET", target, "", {}, host_, true);
+    auto req = MakeRequest("GET", target, "", {}, host_ + ":" + std::to_string(port_), true);
     auto r = Exchange(stream, req);
     if (!r) break;
     statuses.push_back(r->status);
