@@ -159,7 +159,7 @@ Response SetConsent(SimState& s, const json& body) {
 }
 
 void Reset(SimState& s) {
-  Identity fresh(s.clock, RandomHex(32));
+  Identity fresh(s.clock, JwtSigner::Generate());
   s.identity.LoadJson(fresh.ToJson());
   s.clock.set_offset({});
   s.limiter.Configure(LimitConfig{});

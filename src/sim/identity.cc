@@ -57,8 +57,8 @@ bool HasScope(const std::vector<std::string>& scopes, const std::string& scope) 
   return std::find(scopes.begin(), scopes.end(), scope) != scopes.end();
 }
 
-Identity::Identity(SimClock& clock, std::string jwt_secret)
-    : clock_(clock), signer_(std::move(jwt_secret)), default_user_id_(NewUuid()) {
+Identity::Identity(SimClock& clock, JwtSigner signer)
+    : clock_(clock), signer_(std::move(signer)), default_user_id_(NewUuid()) {
   Client c;
   c.id = kDefaultClientId;
   c.secret = kDefaultClientSecret;
@@ -176,7 +176,10 @@ std::string Identity::IssueAccessToken(const Grant& grant) const {
   return signer_.Sign(p);
 }
 
-nlohmann::json Identity::IdToken(const Grant& grant, const std::string& nonce) const {
+nlohmann::json Identity::Jwks() const { return {{"keys", nlohmann::json::array({signer_.Jwk()})}}; }
+
+std::string Identity::IdToken(const Grant& grant, const std::string& nonce,
+                              const std::string& access_token) const {
   TimePoint now = clock_.Now();
   nlohmann::json p = {{"nbf", Unix(now)},
                       {"exp", Unix(now + kIdTokenLifetime)},
@@ -188,7 +191,8 @@ nlohmann::json Identity::IdToken(const Grant& grant, const std::string& nonce) c
                       {"xero_userid", grant.user_id},
                       {"global_session_id", grant.id},
                       {"sid", grant.id},
-                      {"at_hash", RandomHex(8)}};
+                      // Base64url of the left half of SHA-256(access_token), as for RS256.
+                      {"at_hash", Base64UrlEncode(Sha256(access_token).substr(0, 16))}};
   if (!nonce.empty()) p["nonce"] = nonce;
   if (HasScope(grant.scopes, "email")) p["email"] = "user@xero-sim.test";
   if (HasScope(grant.scopes, "profile")) {
@@ -200,11 +204,12 @@ nlohmann::json Identity::IdToken(const Grant& grant, const std::string& nonce) c
 }
 
 nlohmann::json Identity::TokenResponse(const Grant& grant, const std::string& nonce) const {
-  nlohmann::json body = {{"access_token", IssueAccessToken(grant)},
+  std::string access_token = IssueAccessToken(grant);
+  nlohmann::json body = {{"access_token", access_token},
                          {"expires_in", duration_cast<seconds>(kAccessTokenLifetime).count()},
                          {"token_type", "Bearer"},
                          {"scope", JoinScopes(grant.scopes)}};
-  if (HasScope(grant.scopes, "openid")) body["id_token"] = IdToken(grant, nonce);
+  if (HasScope(grant.scopes, "openid")) body["id_token"] = IdToken(grant, nonce, access_token);
   if (!grant.refresh_token.empty()) body["refresh_token"] = grant.refresh_token;
   return body;
 }

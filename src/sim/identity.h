@@ -102,7 +102,8 @@ bool HasScope(const std::vector<std::string>& scopes, const std::string& scope);
 
 class Identity {
  public:
-  Identity(SimClock& clock, std::string jwt_secret);
+  // `signer` signs access tokens and id_tokens (RS256).
+  Identity(SimClock& clock, JwtSigner signer);
 
   // Apps. The default client "xero-sim-client" / "xero-sim-secret" always exists.
   void PutClient(Client client);
@@ -127,6 +128,8 @@ class Identity {
   // A token response body for `grant` (access token, id_token if openid, refresh token if any).
   nlohmann::json TokenResponse(const Grant& grant, const std::string& nonce) const;
   std::string IssueAccessToken(const Grant& grant) const;
+  // {"keys":[<the signing key as a JWK>]} for /.well-known/openid-configuration/jwks.
+  nlohmann::json Jwks() const;
 
   std::expected<nlohmann::json, OAuthFailure> Refresh(const std::string& client_id,
                                                       const std::string& refresh_token,
@@ -163,7 +166,9 @@ class Identity {
  private:
   static std::string ConnectionKey(const std::string& user_id, const std::string& client_id,
                                    const std::string& tenant_id);
-  nlohmann::json IdToken(const Grant& grant, const std::string& nonce) const;
+  // `access_token`: the one issued with it, for the at_hash claim (OpenID Connect 3.1.3.6).
+  std::string IdToken(const Grant& grant, const std::string& nonce,
+                      const std::string& access_token) const;
   void DropTokens(Grant& grant);
   void RebuildIndexes();
 
@@ -177,7 +182,7 @@ class Identity {
   std::map<std::string, Connection> connections_;                  // by connection id
   std::unordered_map<std::string, std::string> connection_index_;  // user|client|tenant -> id
   std::unordered_map<std::string, TimePoint> first_connected_;     // user|client|tenant
-  // Verified access tokens (signature + claims), so hot API paths skip the HMAC and
+  // Verified access tokens (signature + claims), so hot API paths skip the RSA check and
   // JSON decoding; expiry is still checked on every use. Bounded; cleared when full.
   mutable std::unordered_map<std::string, AccessClaims> access_cache_;
 };

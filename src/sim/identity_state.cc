@@ -18,7 +18,7 @@ TimePoint FromMs(std::int64_t ms) {
 
 nlohmann::json Identity::ToJson() const {
   nlohmann::json j;
-  j["jwt_secret"] = signer_.secret();
+  j["signing_key_pem"] = signer_.PrivateKeyPem();
   j["default_user_id"] = default_user_id_;
   j["clients"] = nlohmann::json::array();
   for (const auto& [id, c] : clients_) {
@@ -99,9 +99,17 @@ bool Identity::LoadJson(const nlohmann::json& j) {
       x.updated = FromMs(c.at("updated").get<std::int64_t>());
       connections[x.id] = std::move(x);
     }
-    std::string secret = j.at("jwt_secret").get<std::string>();
+    // States from before RS256 have an HMAC "jwt_secret" instead: they get a new key (their
+    // access tokens die; refresh tokens keep working).
+    std::optional<JwtSigner> signer;
+    if (j.contains("signing_key_pem")) {
+      signer = JwtSigner::FromPem(j.at("signing_key_pem").get<std::string>());
+      if (!signer) return false;
+    } else {
+      signer = JwtSigner::Generate();
+    }
     std::string default_user = j.at("default_user_id").get<std::string>();
-    signer_ = JwtSigner(std::move(secret));
+    signer_ = std::move(*signer);
     default_user_id_ = std::move(default_user);
     clients_ = std::move(clients);
     grants_ = std::move(grants);

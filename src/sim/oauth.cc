@@ -223,14 +223,26 @@ Response HandleOpenIdConfiguration(const Request& request) {
   auto it = request.headers.find("host");
   if (it != request.headers.end()) host = it->second;
   std::string base = "http://" + host;
-  return JsonReply(200, {{"issuer", "https://identity.xero.com"},
-                         {"authorization_endpoint", base + "/connect/authorize"},
-                         {"token_endpoint", base + "/connect/token"},
-                         {"revocation_endpoint", base + "/connect/revocation"},
-                         {"grant_types_supported",
-                          {"authorization_code", "client_credentials", "refresh_token"}},
-                         {"code_challenge_methods_supported", {"S256"}},
-                         {"response_types_supported", {"code"}}});
+  return JsonReply(
+      200,
+      {{"issuer", "https://identity.xero.com"},
+       {"jwks_uri", base + "/.well-known/openid-configuration/jwks"},
+       {"authorization_endpoint", base + "/connect/authorize"},
+       {"token_endpoint", base + "/connect/token"},
+       {"revocation_endpoint", base + "/connect/revocation"},
+       {"scopes_supported", {"openid", "profile", "email", "offline_access"}},
+       {"claims_supported",
+        {"sub", "email", "given_name", "family_name", "preferred_username", "xero_userid",
+         "global_session_id", "sid", "auth_time", "nonce", "at_hash"}},
+       {"grant_types_supported", {"authorization_code", "client_credentials", "refresh_token"}},
+       {"response_types_supported", {"code"}},
+       {"response_modes_supported", {"query"}},
+       {"subject_types_supported", {"public"}},
+       {"id_token_signing_alg_values_supported", {"RS256"}},
+       {"token_endpoint_auth_methods_supported", {"client_secret_basic", "client_secret_post"}},
+       {"code_challenge_methods_supported", {"S256"}}});
 }
+
+Response HandleJwks(const SimState& state) { return JsonReply(200, state.identity.Jwks()); }
 
 }  // namespace xero_sim

@@ -5,6 +5,8 @@
 //   POST /connect/revocation  revokes a refresh token and the user's connections
 //   GET  /connections         connections of the token's user and app
 //   DELETE /connections/{id}  204, 404 if unknown
+//   GET  /.well-known/openid-configuration       discovery (with jwks_uri)
+//   GET  /.well-known/openid-configuration/jwks  the RS256 signing key as a JWK set
 // Each returns the complete response. io_context thread only.
 #pragma once
 
@@ -18,6 +20,7 @@ Response HandleToken(SimState& state, const Request& request);
 Response HandleRevocation(SimState& state, const Request& request);
 Response HandleConnections(SimState& state, const Request& request);
 Response HandleOpenIdConfiguration(const Request& request);
+Response HandleJwks(const SimState& state);
 
 // The bearer token of a request, or empty.
 std::string BearerToken(const Request& request);

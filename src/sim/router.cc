@@ -57,6 +57,8 @@ Plan Router::Route(Request request) {
     plan = Answer(HandleConnections(state_, request));
   } else if (lower == "/.well-known/openid-configuration") {
     plan = Answer(HandleOpenIdConfiguration(request));
+  } else if (lower == "/.well-known/openid-configuration/jwks") {
+    plan = Answer(HandleJwks(state_));
   } else {
     plan = Answer(Problem(404, "Not Found", "The resource you're looking for cannot be found"));
   }

@@ -41,7 +41,7 @@ bool LooksLikeId(std::string_view seg) {
 
 }  // namespace
 
-SimState::SimState() : identity(clock, RandomHex(32)), limiter(clock) {}
+SimState::SimState() : identity(clock, JwtSigner::Generate()), limiter(clock) {}
 
 OrgEntry& SimState::AddOrg(const OrgOptions& options) {
   OrgEntry e;

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "sim/tokens.h"
 
-#include <openssl/crypto.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/rsa.h>
 
 #include <array>
 #include <stdexcept>
@@ -113,22 +116,90 @@ std::string Sha256(std::string_view data) {
   return std::string(reinterpret_cast<const char*>(md.data()), len);
 }
 
-std::string HmacSha256(std::string_view key, std::string_view data) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-  unsigned int len = 0;
-  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-           reinterpret_cast<const unsigned char*>(data.data()), data.size(), md.data(),
-           &len) == nullptr) {
-    throw std::runtime_error("HMAC failed");
-  }
-  return std::string(reinterpret_cast<const char*>(md.data()), len);
+namespace {
+
+using PkeyCtx = std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)>;
+using MdCtx = std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)>;
+using Bio = std::unique_ptr<BIO, decltype(&BIO_free)>;
+using Bignum = std::unique_ptr<BIGNUM, decltype(&BN_free)>;
+
+std::shared_ptr<EVP_PKEY> Own(EVP_PKEY* key) { return {key, &EVP_PKEY_free}; }
+
+// Big-endian bytes of an RSA parameter ("n" or "e"), base64url.
+std::string RsaParam(EVP_PKEY* key, const char* name) {
+  BIGNUM* raw = nullptr;
+  if (EVP_PKEY_get_bn_param(key, name, &raw) != 1) throw std::runtime_error("no RSA parameter");
+  Bignum bn(raw, &BN_free);
+  std::string bytes(static_cast<std::size_t>(BN_num_bytes(bn.get())), '\0');
+  BN_bn2bin(bn.get(), reinterpret_cast<unsigned char*>(bytes.data()));
+  return Base64UrlEncode(bytes);
 }
 
+}  // namespace
+
+JwtSigner::JwtSigner(std::shared_ptr<EVP_PKEY> key) : key_(std::move(key)) {
+  const std::string n = RsaParam(key_.get(), OSSL_PKEY_PARAM_RSA_N);
+  const std::string e = RsaParam(key_.get(), OSSL_PKEY_PARAM_RSA_E);
+  // RFC 7638: SHA-256 over the required members in lexicographic order, no whitespace.
+  kid_ = Base64UrlEncode(Sha256(R"({"e":")" + e + R"(","kty":"RSA","n":")" + n + R"("})"));
+  jwk_ = {{"kty", "RSA"}, {"use", "sig"}, {"kid", kid_}, {"alg", "RS256"}, {"n", n}, {"e", e}};
+  header_ = Base64UrlEncode(nlohmann::json{{"alg", "RS256"}, {"kid", kid_}, {"typ", "JWT"}}.dump());
+}
+
+JwtSigner JwtSigner::Generate() {
+  PkeyCtx ctx(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr), &EVP_PKEY_CTX_free);
+  EVP_PKEY* key = nullptr;
+  if (ctx == nullptr || EVP_PKEY_keygen_init(ctx.get()) != 1 ||
+      EVP_PKEY_CTX_set_rsa_keygen_bits(ctx.get(), 2048) != 1 ||
+      EVP_PKEY_generate(ctx.get(), &key) != 1) {
+    throw std::runtime_error("RSA key generation failed");
+  }
+  return JwtSigner(Own(key));
+}
+
+std::optional<JwtSigner> JwtSigner::FromPem(std::string_view pem) {
+  Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
+  if (bio == nullptr) return std::nullopt;
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr);
+  if (key == nullptr) return std::nullopt;
+  auto owned = Own(key);
+  if (EVP_PKEY_is_a(key, "RSA") != 1) return std::nullopt;
+  return JwtSigner(std::move(owned));
+}
+
+std::string JwtSigner::PrivateKeyPem() const {
+  Bio bio(BIO_new(BIO_s_mem()), &BIO_free);
+  if (bio == nullptr ||
+      PEM_write_bio_PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1)
+    throw std::runtime_error("cannot write the signing key");
+  std::string pem;
+  std::array<char, 1024> chunk{};
+  for (int n; (n = BIO_read(bio.get(), chunk.data(), static_cast<int>(chunk.size()))) > 0;)
+    pem.append(chunk.data(), static_cast<std::size_t>(n));
+  return pem;
+}
+
+nlohmann::json JwtSigner::Jwk() const { return jwk_; }
+
 std::string JwtSigner::Sign(const nlohmann::json& payload) const {
-  static const std::string kHeader =
-      Base64UrlEncode(R"({"alg":"HS256","kid":"xero-sim","typ":"JWT"})");
-  std::string signing_input = kHeader + "." + Base64UrlEncode(payload.dump());
-  return signing_input + "." + Base64UrlEncode(HmacSha256(secret_, signing_input));
+  std::string signing_input = header_ + "." + Base64UrlEncode(payload.dump());
+  MdCtx md(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  std::size_t len = 0;
+  if (md == nullptr ||
+      EVP_DigestSignInit(md.get(), nullptr, EVP_sha256(), nullptr, key_.get()) != 1 ||
+      EVP_DigestSign(md.get(), nullptr, &len,
+                     reinterpret_cast<const unsigned char*>(signing_input.data()),
+                     signing_input.size()) != 1) {
+    throw std::runtime_error("RS256 signing failed");
+  }
+  std::string signature(len, '\0');
+  if (EVP_DigestSign(md.get(), reinterpret_cast<unsigned char*>(signature.data()), &len,
+                     reinterpret_cast<const unsigned char*>(signing_input.data()),
+                     signing_input.size()) != 1) {
+    throw std::runtime_error("RS256 signing failed");
+  }
+  signature.resize(len);
+  return signing_input + "." + Base64UrlEncode(signature);
 }
 
 std::optional<nlohmann::json> JwtSigner::Verify(std::string_view token) const {
@@ -136,11 +207,21 @@ std::optional<nlohmann::json> JwtSigner::Verify(std::string_view token) const {
   if (dot2 == std::string_view::npos) return std::nullopt;
   std::size_t dot1 = token.find('.');
   if (dot1 == dot2) return std::nullopt;
+  auto header = Base64UrlDecode(token.substr(0, dot1));
+  if (!header) return std::nullopt;
+  auto h = nlohmann::json::parse(*header, nullptr, false);
+  // Only RS256: a token that names another algorithm ("none", "HS256") is refused.
+  if (!h.is_object() || h.value("alg", "") != "RS256") return std::nullopt;
   std::string_view signing_input = token.substr(0, dot2);
   auto signature = Base64UrlDecode(token.substr(dot2 + 1));
-  std::string expected = HmacSha256(secret_, signing_input);
-  if (!signature || signature->size() != expected.size() ||
-      CRYPTO_memcmp(signature->data(), expected.data(), expected.size()) != 0) {
+  if (!signature) return std::nullopt;
+  MdCtx md(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  if (md == nullptr ||
+      EVP_DigestVerifyInit(md.get(), nullptr, EVP_sha256(), nullptr, key_.get()) != 1 ||
+      EVP_DigestVerify(md.get(), reinterpret_cast<const unsigned char*>(signature->data()),
+                       signature->size(),
+                       reinterpret_cast<const unsigned char*>(signing_input.data()),
+                       signing_input.size()) != 1) {
     return std::nullopt;
   }
   auto payload = Base64UrlDecode(token.substr(dot1 + 1, dot2 - dot1 - 1));

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: MIT
-// Random identifiers and the JWT-shaped access tokens the simulator issues.
-// Tokens are signed with HMAC-SHA256 under a per-simulator secret (Xero uses
-// RS256; clients must treat access tokens as opaque, so only the shape matters).
+// Random identifiers and the JWTs the simulator issues (access tokens and
+// id_tokens), signed RS256 like Xero's, under one RSA key per simulator that
+// is published as a JWK set (/.well-known/openid-configuration/jwks).
 #pragma once
 
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
+
+struct evp_pkey_st;  // OpenSSL's EVP_PKEY
 
 namespace xero_sim {
 
@@ -18,22 +21,36 @@ std::string RandomHex(std::size_t bytes);
 
 std::string Base64UrlEncode(std::string_view data);  // no padding
 std::optional<std::string> Base64UrlDecode(std::string_view text);
-std::string Sha256(std::string_view data);                            // raw 32 bytes
-std::string HmacSha256(std::string_view key, std::string_view data);  // raw 32 bytes
+std::string Sha256(std::string_view data);  // raw 32 bytes
 
-// Signs and verifies "header.payload.signature" tokens. Not thread-safe only in
-// the sense that the secret must not change while in use.
+// Signs and verifies "header.payload.signature" tokens with RS256 (RSASSA-PKCS1-v1_5,
+// SHA-256) under one RSA key. The header is {"alg":"RS256","kid":<kid>,"typ":"JWT"}; the
+// kid is the key's RFC 7638 thumbprint. Immutable after construction (copies share the
+// key), so a signer may be used from any thread.
 class JwtSigner {
  public:
-  explicit JwtSigner(std::string secret) : secret_(std::move(secret)) {}
+  // A fresh 2048-bit RSA key (takes some tens of milliseconds). Throws on OpenSSL failure.
+  static JwtSigner Generate();
+  // The key of PrivateKeyPem(); nullopt when `pem` is not an RSA private key.
+  static std::optional<JwtSigner> FromPem(std::string_view pem);
+
   std::string Sign(const nlohmann::json& payload) const;
-  // The payload if the signature is valid and the payload is a JSON object; else nullopt.
-  // Expiry is the caller's business.
+  // The payload if the header says RS256 and the signature is valid under this key and
+  // the payload is a JSON object; else nullopt. Expiry is the caller's business.
   std::optional<nlohmann::json> Verify(std::string_view token) const;
-  const std::string& secret() const { return secret_; }
+  // The private key as PKCS#8 PEM (for --state).
+  std::string PrivateKeyPem() const;
+  // The public key as a JWK: {"kty":"RSA","use":"sig","kid","alg":"RS256","n","e"}.
+  nlohmann::json Jwk() const;
+  const std::string& kid() const { return kid_; }
 
  private:
-  std::string secret_;
+  explicit JwtSigner(std::shared_ptr<evp_pkey_st> key);
+
+  std::shared_ptr<evp_pkey_st> key_;
+  nlohmann::json jwk_;
+  std::string kid_;
+  std::string header_;  // base64url of the JOSE header
 };
 
 }  // namespace xero_sim

@@ -23,7 +23,7 @@ class IdentityTest : public ::testing::Test {
   }
 
   SimClock clock_;
-  Identity identity_{clock_, "test-secret"};
+  Identity identity_{clock_, JwtSigner::Generate()};
 };
 
 TEST_F(IdentityTest, RefreshRotatesAndThePreviousTokenHasAThirtyMinuteGrace) {
@@ -82,7 +82,7 @@ TEST_F(IdentityTest, StateRoundTripKeepsTokensUsable) {
   Grant& g = identity_.CreateGrant("xero-sim-client", "user", {"offline_access"}, {"t1"});
   std::string token = g.refresh_token;
   std::string access = identity_.IssueAccessToken(g);
-  Identity other(clock_, "other-secret");
+  Identity other(clock_, JwtSigner::Generate());
   ASSERT_TRUE(other.LoadJson(identity_.ToJson()));
   EXPECT_TRUE(other.CheckAccessToken(access).has_value());
   EXPECT_TRUE(other.IsConnected("user", "xero-sim-client", "t1"));

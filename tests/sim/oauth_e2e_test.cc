@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: MIT
 // Identity endpoints of a real xero-sim process over HTTP.
 #include <gtest/gtest.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
 #include <signal.h>
+
+#include <memory>
 
 #include "sim/http_util.h"
 #include "sim/oauth.h"
 #include "sim/sim_harness.h"
+#include "sim/tokens.h"
 
 namespace xero_sim::testing {
 namespace {
@@ -87,6 +93,79 @@ TEST_F(OAuthE2E, AuthorizeWithPkceIssuesTokensAndConnectsConsentedOrgs) {
   HttpResult again = ExchangePkce(code, kVerifier);
   EXPECT_EQ(again.status, 400);
   EXPECT_EQ(again.Json()["error"], "invalid_grant");
+}
+
+// Verifies an RS256 JWT against a JWK the way an OpenID client does, with OpenSSL only.
+bool VerifiesWithJwk(const std::string& token, const nlohmann::json& jwk) {
+  auto bn = [](const nlohmann::json& v) {
+    std::string bytes = Base64UrlDecode(v.get<std::string>()).value_or("");
+    return std::unique_ptr<BIGNUM, decltype(&BN_free)>(
+        BN_bin2bn(reinterpret_cast<const unsigned char*>(bytes.data()),
+                  static_cast<int>(bytes.size()), nullptr),
+        &BN_free);
+  };
+  auto n = bn(jwk["n"]), e = bn(jwk["e"]);
+  std::unique_ptr<OSSL_PARAM_BLD, decltype(&OSSL_PARAM_BLD_free)> bld(OSSL_PARAM_BLD_new(),
+                                                                      &OSSL_PARAM_BLD_free);
+  OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, n.get());
+  OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, e.get());
+  std::unique_ptr<OSSL_PARAM, decltype(&OSSL_PARAM_free)> params(OSSL_PARAM_BLD_to_param(bld.get()),
+                                                                 &OSSL_PARAM_free);
+  std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> ctx(
+      EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr), &EVP_PKEY_CTX_free);
+  EVP_PKEY* raw = nullptr;
+  if (EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+      EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) != 1)
+    return false;
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(raw, &EVP_PKEY_free);
+  std::size_t dot = token.rfind('.');
+  std::string signature = Base64UrlDecode(token.substr(dot + 1)).value_or("");
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  return EVP_DigestVerifyInit(md.get(), nullptr, EVP_sha256(), nullptr, key.get()) == 1 &&
+         EVP_DigestVerify(md.get(), reinterpret_cast<const unsigned char*>(signature.data()),
+                          signature.size(), reinterpret_cast<const unsigned char*>(token.data()),
+                          dot) == 1;
+}
+
+nlohmann::json JwtPart(const std::string& token, int part) {
+  std::size_t a = token.find('.'), b = token.rfind('.');
+  std::string text = part == 0 ? token.substr(0, a) : token.substr(a + 1, b - a - 1);
+  return nlohmann::json::parse(Base64UrlDecode(text).value_or("null"));
+}
+
+TEST_F(OAuthE2E, OpenIdClientsVerifyTokensWithThePublishedKeySet) {
+  sim_.CreateOrg();
+  HttpResult tokens =
+      ExchangePkce(Authorize("openid profile email accounting.invoices"), kVerifier);
+  ASSERT_EQ(tokens.status, 200) << tokens.body;
+  const std::string id_token = tokens.Json()["id_token"];
+  const std::string access_token = tokens.Json()["access_token"];
+  // Discovery names the key set, at Xero's path.
+  auto discovery = client_.Request("GET", "/.well-known/openid-configuration").Json();
+  const std::string base = "http://127.0.0.1:" + std::to_string(sim_.port());
+  EXPECT_EQ(discovery["jwks_uri"], base + "/.well-known/openid-configuration/jwks");
+  EXPECT_EQ(discovery["id_token_signing_alg_values_supported"], nlohmann::json({"RS256"}));
+  HttpResult jwks = client_.Request("GET", "/.well-known/openid-configuration/jwks");
+  ASSERT_EQ(jwks.status, 200) << jwks.body;
+  ASSERT_EQ(jwks.Json()["keys"].size(), 1u);
+  const nlohmann::json jwk = jwks.Json()["keys"][0];
+  for (const char* member : {"kty", "use", "kid", "alg", "n", "e"})
+    EXPECT_TRUE(jwk.contains(member)) << member;
+  // Both tokens are RS256 under that key; a changed payload is not.
+  for (const std::string& token : {id_token, access_token}) {
+    EXPECT_EQ(JwtPart(token, 0)["alg"], "RS256");
+    EXPECT_EQ(JwtPart(token, 0)["kid"], jwk["kid"]);
+    EXPECT_TRUE(VerifiesWithJwk(token, jwk));
+    std::string forged = token;
+    forged[forged.find('.') + 5] ^= 1;
+    EXPECT_FALSE(VerifiesWithJwk(forged, jwk));
+  }
+  // The id_token's claims an OpenID client checks.
+  const nlohmann::json claims = JwtPart(id_token, 1);
+  EXPECT_EQ(claims["iss"], discovery["issuer"]);
+  EXPECT_EQ(claims["aud"], "pkce-app");
+  EXPECT_EQ(claims["at_hash"], Base64UrlEncode(Sha256(access_token).substr(0, 16)));
+  EXPECT_EQ(claims["email"], "user@xero-sim.test");
 }
 
 TEST_F(OAuthE2E, WrongPkceVerifierIsRefused) {
