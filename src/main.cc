@@ -67,6 +67,9 @@ int main(int argc, char** argv) {
   if (!bus.empty())
     config->dbus.bus = bus == "session" ? xerod::BusKind::kSession : xerod::BusKind::kSystem;
   if (check_config) {
+    for (const auto& warning : config->warnings) {
+      std::fprintf(stderr, "warning: %s\n", warning.ToString().c_str());
+    }
     std::printf("%s: configuration is valid\n", config_path.c_str());
     return kExitOk;
   }

@@ -93,19 +93,6 @@ struct ConnectionSettings {
   std::map<std::string, std::string> tax_map;  // platform tax name -> Xero TaxType
 };
 
-struct Config {
-  std::string source;  // file it was read from ("" for defaults)
-  std::string database = "/var/lib/xerod/xerod.db";
-  DbusConfig dbus;
-  LogConfig log;
-  XeroConfig xero;
-  QueueConfig queue;
-  MonitorConfig monitor;
-  SmtpConfig smtp;
-  NotifyConfig notify;
-  std::map<std::string, ConnectionSettings> connections;
-};
-
 // One problem found in a config file. ToString() gives
 // "PATH:LINE:COLUMN: key.path: what is wrong (got X)"; line and column are 1-based,
 // 0 when the problem has no position (e.g. the file cannot be read).
@@ -120,6 +107,22 @@ struct ConfigError {
 };
 
 using ConfigErrors = std::vector<ConfigError>;
+
+struct Config {
+  std::string source;  // file it was read from ("" for defaults)
+  std::string database = "/var/lib/xerod/xerod.db";
+  DbusConfig dbus;
+  LogConfig log;
+  XeroConfig xero;
+  QueueConfig queue;
+  MonitorConfig monitor;
+  SmtpConfig smtp;
+  NotifyConfig notify;
+  std::map<std::string, ConnectionSettings> connections;
+  // Accepted settings that deserve a warning (e.g. limits above Xero's for a
+  // simulator); --check-config prints them, start and reload log them.
+  std::vector<ConfigError> warnings;
+};
 
 // Reads and validates a config file. Either a complete Config (source = path) or
 // every problem found (never just the first), sorted by position in the file.

@@ -56,6 +56,10 @@ struct RateLimiterOptions {
   Duration day_backoff = std::chrono::hours(1);
   // Day-window bookkeeping granularity (expiries are rounded UP to it).
   Duration day_granularity = std::chrono::minutes(1);
+  // Xero's windows. Shorter only to model a simulator whose windows were
+  // shortened (tests and benchmarks against xero-sim's /_sim/limits).
+  Duration minute_window = std::chrono::minutes(1);
+  Duration day_window = std::chrono::hours(24);
 };
 
 // What a tenant may still do, for the UI and ETAs.

@@ -86,6 +86,7 @@ std::expected<Config, ConfigErrors> ParseConfig(const std::string& text, const s
     if (!docs.empty()) config::ReadConfigTree(reader, docs[0], config);
     ConfigErrors errors = reader.TakeErrors();
     if (!errors.empty()) return std::unexpected(std::move(errors));
+    config.warnings = reader.TakeWarnings();
     return config;
   } catch (const YAML::Exception& e) {
     int line = e.mark.line < 0 ? 0 : e.mark.line + 1;

@@ -40,23 +40,35 @@ std::optional<std::string> ReadEndpoint(Reader& r, const Node& v, const std::str
   return std::nullopt;
 }
 
-void ReadLimits(Reader& r, const Node& node, const std::string& path, XeroLimits& l) {
-  // Upper bounds are Xero's own limits per organisation/app; going above them only earns 429s.
-  auto int_key = [&](int& field, long long max) {
-    return [&r, &field, max](const Node&, const Node& v, const std::string& p) {
-      if (auto i = r.Int(v, p, 1, max)) field = static_cast<int>(*i);
+// Values above Xero's published limits (XeroLimits' defaults), by key path.
+using AboveXero = std::vector<std::pair<std::string, std::string>>;  // path, "N > M"
+
+void ReadLimits(Reader& r, const Node& node, const std::string& path, XeroLimits& l,
+                AboveXero& above) {
+  // Xero's own limits per organisation/app are the ceiling: above them a real
+  // Xero only answers 429. A simulator on loopback may allow more (checked by
+  // the caller once api_url is known).
+  const XeroLimits xero;
+  auto int_key = [&](int& field, int published) {
+    return [&r, &field, &above, published](const Node&, const Node& v, const std::string& p) {
+      auto i = r.Int(v, p, 1, 1'000'000'000);
+      if (!i) return;
+      field = static_cast<int>(*i);
+      if (*i > published)
+        above.emplace_back(p, std::to_string(*i) + " > " + std::to_string(published));
     };
   };
   r.Map(node, path,
-        {{"concurrent", int_key(l.concurrent, 5)},
-         {"per_minute", int_key(l.per_minute, 60)},
-         {"per_day", int_key(l.per_day, 5000)},
-         {"app_per_minute", int_key(l.app_per_minute, 10000)}});
+        {{"concurrent", int_key(l.concurrent, xero.concurrent)},
+         {"per_minute", int_key(l.per_minute, xero.per_minute)},
+         {"per_day", int_key(l.per_day, xero.per_day)},
+         {"app_per_minute", int_key(l.app_per_minute, xero.app_per_minute)}});
 }
 
 }  // namespace
 
 void ReadXero(Reader& r, const Node& node, const std::string& path, XeroConfig& x) {
+  AboveXero above;
   auto endpoint = [&](std::string& field) {
     return [&r, &field](const Node&, const Node& v, const std::string& p) {
       if (auto s = ReadEndpoint(r, v, p)) field = *s;
@@ -142,8 +154,25 @@ void ReadXero(Reader& r, const Node& node, const std::string& path, XeroConfig& 
             if (auto d = r.Dur(v, p, milliseconds(100), hours(1))) x.request_timeout = *d;
           }},
          {"limits", [&](const Node&, const Node& v, const std::string& p) {
-            ReadLimits(r, v, p, x.limits);
+            ReadLimits(r, v, p, x.limits, above);
           }}});
+  if (above.empty()) return;
+  auto api = ParseUrl(x.api_url);
+  const bool simulator = api && IsLoopbackHost(*api);
+  for (const auto& [key, values] : above) {
+    auto [line, column] = r.ValuePosition(key).value_or(std::pair(0, 0));
+    if (simulator) {
+      r.WarnAt(line, column, key,
+               "above Xero's published limit (" + values +
+                   "); accepted because xero.api_url is on loopback (a simulator)");
+    } else {
+      r.ErrorAt(line, column, key,
+                "above Xero's published limit (" + values +
+                    "): Xero would answer HTTP 429; higher values are only allowed when "
+                    "xero.api_url is a simulator on " +
+                    kLoopbackNote);
+    }
+  }
 }
 
 }  // namespace xerod::config

@@ -60,6 +60,10 @@ void Reader::Error(const YAML::Node& at, const std::string& path, std::string me
   ErrorAt(line, column, path, std::move(message));
 }
 
+void Reader::WarnAt(int line, int column, const std::string& path, std::string message) {
+  warnings_.push_back(ConfigError{file_, line, column, path, std::move(message)});
+}
+
 void Reader::ErrorAt(int line, int column, const std::string& path, std::string message) {
   errors_.push_back(ConfigError{file_, line, column, path, std::move(message)});
 }

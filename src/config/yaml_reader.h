@@ -39,6 +39,8 @@ class Reader {
   // Reports an error at `at` (1-based position from the node's mark).
   void Error(const YAML::Node& at, const std::string& path, std::string message);
   void ErrorAt(int line, int column, const std::string& path, std::string message);
+  // A setting that is accepted but deserves attention (same format as errors).
+  void WarnAt(int line, int column, const std::string& path, std::string message);
 
   // Iterates `node` (a map, or null meaning "empty") in file order. Unknown keys,
   // duplicate keys and non-scalar keys are errors at the key; a non-map is an error
@@ -73,6 +75,7 @@ class Reader {
 
   // Errors in file order (stable for equal positions).
   ConfigErrors TakeErrors();
+  ConfigErrors TakeWarnings() { return std::move(warnings_); }
 
   // "12", "\"abc\"" for quoted scalars, "a map", "a list", "null"; control
   // characters escaped, long values cut.
@@ -85,6 +88,7 @@ class Reader {
 
   std::string file_;
   ConfigErrors errors_;
+  ConfigErrors warnings_;
   std::map<std::string, std::pair<int, int>> value_positions_;
 };
 

@@ -80,6 +80,7 @@ Daemon::~Daemon() = default;
 
 Status Daemon::Start() {
   spdlog::info("xerod {} starting (config {})", kVersion, options_.config_path);
+  for (const ConfigError& w : config_.warnings) spdlog::warn("{}", w.ToString());
   auto services = std::make_unique<Services>();
 
   // The state file: created 0600, migrated in one transaction, refused if newer than us.
@@ -254,6 +255,7 @@ std::vector<std::string> Daemon::Reload() {
                   loaded.error().size(), options_.config_path);
   } else {
     Config next = std::move(*loaded);
+    for (const ConfigError& w : next.warnings) spdlog::warn("{}", w.ToString());
     // Settings bound at start-up keep their running values until a restart.
     for (const std::string& key : RestartOnlyChanges(config_, next)) {
       spdlog::warn("{} changed: takes effect after a restart (systemctl restart xerod)", key);

@@ -7,16 +7,13 @@
 #include "xero/occupancy_window.h"
 
 namespace xerod {
-namespace {
-constexpr Duration kMinute = std::chrono::minutes(1);
-constexpr Duration kDay = std::chrono::hours(24);
-}  // namespace
 
 using xero::OccupancyWindow;
 
 struct RateLimiter::Tenant {
   explicit Tenant(const RateLimiterOptions& o)
-      : minute(kMinute, Duration(0)), day(kDay, o.day_granularity) {}
+      : minute(o.minute_window, Duration(0)),
+        day(o.day_window, std::min(o.day_granularity, o.day_window)) {}
   OccupancyWindow minute;  // its in_flight() is the tenant's concurrency
   OccupancyWindow day;
   TimePoint paused_until{};
@@ -27,12 +24,13 @@ struct RateLimiter::Tenant {
 };
 
 struct RateLimiter::App {
-  OccupancyWindow minute{kMinute, Duration(0)};
+  explicit App(const RateLimiterOptions& o) : minute(o.minute_window, Duration(0)) {}
+  OccupancyWindow minute;
   TimePoint paused_until{};
 };
 
 RateLimiter::RateLimiter(XeroLimits limits, RateLimiterOptions options)
-    : limits_(limits), options_(options), app_(std::make_unique<App>()) {}
+    : limits_(limits), options_(options), app_(std::make_unique<App>(options_)) {}
 
 RateLimiter::~RateLimiter() = default;
 

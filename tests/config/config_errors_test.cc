@@ -73,11 +73,19 @@ const BadCase kBadCases[] = {
     {"max_attempts_zero", "queue: {max_attempts: 0}\n",
      "t.yaml:1:23: queue.max_attempts: must be between 1 and 1000 (got 0)"},
     {"negative_limit", "xero:\n  limits:\n    per_minute: -1\n",
-     "t.yaml:3:17: xero.limits.per_minute: must be between 1 and 60 (got -1)"},
+     "t.yaml:3:17: xero.limits.per_minute: must be between 1 and 1000000000 (got -1)"},
     {"limit_above_xero", "xero: {limits: {per_day: 10000}}\n",
-     "t.yaml:1:26: xero.limits.per_day: must be between 1 and 5000 (got 10000)"},
+     "t.yaml:1:26: xero.limits.per_day: above Xero's published limit (10000 > 5000): Xero would "
+     "answer HTTP 429; higher values are only allowed when xero.api_url is a simulator on "
+     "loopback hosts (127.0.0.0/8, ::1, localhost)"},
+    {"limit_above_xero_before_a_remote_api_url",
+     "xero:\n  limits: {app_per_minute: 20000}\n  api_url: https://api.example.com\n",
+     "t.yaml:2:28: xero.limits.app_per_minute: above Xero's published limit (20000 > 10000): Xero "
+     "would answer HTTP 429; higher values are only allowed when xero.api_url is a simulator on "
+     "loopback hosts (127.0.0.0/8, ::1, localhost)"},
     {"int_overflow", "xero: {limits: {concurrent: 99999999999999999999}}\n",
-     "t.yaml:1:29: xero.limits.concurrent: must be between 1 and 5 (got 99999999999999999999)"},
+     "t.yaml:1:29: xero.limits.concurrent: must be between 1 and 1000000000 (got "
+     "99999999999999999999)"},
     {"batch_size_over_50", "queue: {batch_size: 51}\n",
      "t.yaml:1:21: queue.batch_size: must be between 1 and 50 (got 51)"},
     {"backoff_base_over_cap", "queue:\n  backoff_base: 7h\n  backoff_cap: 6h\n",

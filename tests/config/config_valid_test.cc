@@ -185,6 +185,24 @@ notify: {admins: [ops@localhost], digest_window: 50ms}
   EXPECT_EQ(c.notify.digest_window, milliseconds(50));
 }
 
+TEST(ConfigValidTest, LimitsAboveXerosAreAWarningForASimulatorOnLoopback) {
+  Config c = MustParse(R"(xero:
+  api_url: http://127.0.0.1:18080
+  limits: {concurrent: 50, per_minute: 100000, per_day: 5000, app_per_minute: 1000000}
+)");
+  EXPECT_EQ(c.xero.limits.concurrent, 50);
+  EXPECT_EQ(c.xero.limits.per_minute, 100000);
+  EXPECT_EQ(c.xero.limits.app_per_minute, 1000000);
+  ASSERT_EQ(c.warnings.size(), 3u);
+  EXPECT_EQ(c.warnings[0].ToString(),
+            "t.yaml:3:24: xero.limits.concurrent: above Xero's published limit (50 > 5); "
+            "accepted because xero.api_url is on loopback (a simulator)");
+  EXPECT_EQ(c.warnings[1].key_path, "xero.limits.per_minute");
+  EXPECT_EQ(c.warnings[2].key_path, "xero.limits.app_per_minute");
+  // At Xero's values there is nothing to say.
+  EXPECT_TRUE(MustParse("xero: {limits: {per_minute: 60}}\n").warnings.empty());
+}
+
 TEST(ConfigValidTest, ConnectionSettingsDefaultsAndCaseVariants) {
   Config c = MustParse(R"(smtp: {enabled: false}
 log: {level: Warning}

@@ -56,11 +56,10 @@ XeroWorld::XeroWorld(const std::string& url, const std::string& db_path, WorldOp
   tokens->SetUnusableHook([this](const std::string& n, ConnectionState s, const std::string&) {
     unusable.push_back(n + "=" + std::string(ToString(s)));
   });
-  limiter = std::make_unique<RateLimiter>(o.limits);
+  limiter = std::make_unique<RateLimiter>(o.limits, o.limiter);
   XeroClientOptions xo;
   xo.request_timeout = o.request_timeout;
-  xo.limiter_time_scale = o.time_scale;
-  client = std::make_unique<XeroClient>(io, *http, *tokens, *limiter, xo);
+  client = std::make_unique<XeroClient>(io, *http, *tokens, *limiter, SystemClock(), xo);
   connections = std::make_unique<ConnectionManager>(*tokens);
 }
 

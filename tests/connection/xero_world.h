@@ -3,7 +3,7 @@
 // line) and the whole xerod Xero stack on one io_context driven by the test
 // thread: curl HttpClient, Database, ConnectionStore, TokenManager,
 // RateLimiter, XeroClient, ConnectionManager. Shared by tests/connection,
-// tests/xeroapi and bench/xeroapi.
+// tests/xero and bench/xero.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -45,7 +45,7 @@ struct WorldOptions {
   std::string client_secret = "xero-sim-secret";
   std::string ca_file;
   XeroLimits limits{100, 1'000'000, 100'000'000, 100'000'000};
-  double time_scale = 1.0;
+  RateLimiterOptions limiter;  // shorter windows to match /_sim/limits window_seconds
   Duration request_timeout = std::chrono::seconds(10);
   TokenManagerOptions token;
   long max_host_connections = 64;

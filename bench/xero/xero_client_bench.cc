@@ -2,7 +2,7 @@
 // XeroClient against a real xero-sim with its limits off, one loop thread:
 //   BM_XeroClientThroughput  GET /Organisation, `concurrency` calls kept in flight
 //   BM_XeroClient1000Concurrent  1,000 calls in flight at once; reports peak RSS
-// Run: XEROD_BIN_DIR=build/src build/bench/xeroapi/xero_client_bench
+// Run: XEROD_BIN_DIR=build/src build/bench/xero/xero_client_bench
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
 

@@ -39,20 +39,25 @@ TEST(ClassifyTest, ValidationExceptionIsPermanentWithXerosMessages) {
   EXPECT_EQ(r.body["ErrorNumber"], 10);
 }
 
-TEST(ClassifyTest, AuthFailuresAreConnectionLevelWithTheRightReason) {
+TEST(ClassifyTest, AuthFailuresAreConnectionLevelWithTheRightCause) {
   auto scope = ClassifyResponse(
       HttpMethod::kGet,
       Json(401, R"({"Title":"Unauthorized","Detail":"AuthorizationUnsuccessful"})"));
   EXPECT_EQ(scope.result_class, XeroResultClass::kConnection);
-  EXPECT_TRUE(scope.reason.starts_with("missing scope")) << scope.reason;
+  EXPECT_EQ(scope.failure, XeroFailure::kMissingScope) << scope.reason;
+  HttpResponse insufficient = Json(401, R"({"Detail":"AuthenticationUnsuccessful"})");
+  insufficient.headers.Add("WWW-Authenticate", R"(Bearer error="insufficient_scope")");
+  EXPECT_EQ(ClassifyResponse(HttpMethod::kGet, insufficient).failure, XeroFailure::kMissingScope);
   auto expired = ClassifyResponse(
       HttpMethod::kGet, Json(401, R"({"Detail":"TokenExpired: token expired at 2026-11-24"})"));
-  EXPECT_TRUE(expired.reason.starts_with("token expired")) << expired.reason;
+  EXPECT_EQ(expired.failure, XeroFailure::kTokenExpired) << expired.reason;
+  auto garbled = ClassifyResponse(HttpMethod::kGet, Json(401, R"({"Detail":"Nope"})"));
+  EXPECT_EQ(garbled.failure, XeroFailure::kTokenRejected) << garbled.reason;
   auto gone =
       ClassifyResponse(HttpMethod::kGet,
                        Json(403, R"({"Title":"Forbidden","Detail":"AuthenticationUnsuccessful"})"));
   EXPECT_EQ(gone.result_class, XeroResultClass::kConnection);
-  EXPECT_TRUE(gone.reason.starts_with("disconnected")) << gone.reason;
+  EXPECT_EQ(gone.failure, XeroFailure::kForbidden) << gone.reason;
 }
 
 TEST(ClassifyTest, TransientAndUnknown) {
@@ -61,18 +66,72 @@ TEST(ClassifyTest, TransientAndUnknown) {
   limited.headers.Add("X-Rate-Limit-Problem", "minute");
   auto r = ClassifyResponse(HttpMethod::kPost, limited);
   EXPECT_EQ(r.result_class, XeroResultClass::kTransient);
+  EXPECT_EQ(r.failure, XeroFailure::kRateLimited);
   EXPECT_EQ(r.retry_after, std::chrono::seconds(17));
   HttpResponse plain;
   plain.status = 503;
   plain.body = "Organisation offline";
   EXPECT_EQ(ClassifyResponse(HttpMethod::kPost, plain).result_class, XeroResultClass::kTransient);
+  EXPECT_EQ(ClassifyResponse(HttpMethod::kPost, plain).failure, XeroFailure::kServerError);
   HttpResponse lost;
   lost.error = HttpError::kTimeout;
   EXPECT_EQ(ClassifyResponse(HttpMethod::kPost, lost).result_class, XeroResultClass::kUnknown);
+  EXPECT_EQ(ClassifyResponse(HttpMethod::kPost, lost).failure, XeroFailure::kNoAnswer);
   EXPECT_EQ(ClassifyResponse(HttpMethod::kGet, lost).result_class, XeroResultClass::kTransient);
   HttpResponse refused;
   refused.error = HttpError::kConnectFailed;
   EXPECT_EQ(ClassifyResponse(HttpMethod::kPut, refused).result_class, XeroResultClass::kTransient);
+  EXPECT_EQ(ClassifyResponse(HttpMethod::kPut, refused).failure, XeroFailure::kNotSent);
+}
+
+TEST(ClassifyTest, ASuccessThatIsNotJsonIsUnknownForAWriteAndTransientForARead) {
+  for (const char* body :
+       {"<html>gateway</html>", R"({"Invoices":[{"InvoiceID":)", "\x01\x02 binary"}) {
+    auto write = ClassifyResponse(HttpMethod::kPut, Json(200, body));
+    EXPECT_EQ(write.result_class, XeroResultClass::kUnknown) << body;
+    EXPECT_EQ(write.failure, XeroFailure::kBadAnswer) << body;
+    auto read = ClassifyResponse(HttpMethod::kGet, Json(200, body));
+    EXPECT_EQ(read.result_class, XeroResultClass::kTransient) << body;
+  }
+  // An empty 2xx (204 No Content) is a plain success.
+  EXPECT_TRUE(ClassifyResponse(HttpMethod::kDelete, Json(204, "")).ok());
+}
+
+TEST(ClassifyTest, EveryElementOfABatchKeepsItsOwnResult) {
+  auto r = ClassifyResponse(HttpMethod::kPut, Json(200, R"({"Id":"x","Status":"OK",
+    "Invoices":[
+      {"InvoiceID":"a","StatusAttributeString":"OK"},
+      {"InvoiceNumber":"INV-2","HasErrors":true,"StatusAttributeString":"ERROR",
+       "ValidationErrors":[{"Message":"Invoice # must be unique."}]},
+      {"InvoiceID":"c","StatusAttributeString":"WARNING","Warnings":[{"Message":"Total ignored"}]},
+      {"InvoiceNumber":"INV-4","ValidationErrors":[{"Description":"Account code must be specified"}]}
+    ]})"));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.collection, "Invoices");
+  ASSERT_EQ(r.elements.size(), 4u);
+  EXPECT_TRUE(r.elements[0].ok);
+  EXPECT_FALSE(r.elements[1].ok);
+  EXPECT_EQ(r.elements[1].errors, std::vector<std::string>{"Invoice # must be unique."});
+  EXPECT_TRUE(r.elements[2].ok);
+  EXPECT_EQ(r.elements[2].warnings, std::vector<std::string>{"Total ignored"});
+  EXPECT_FALSE(r.elements[3].ok);
+  EXPECT_EQ(r.elements[3].errors, std::vector<std::string>{"Account code must be specified"});
+  EXPECT_EQ(r.elements[3].index, 3u);
+  EXPECT_EQ(r.messages, (std::vector<std::string>{"Invoice # must be unique.",
+                                                  "Account code must be specified"}));
+}
+
+TEST(ClassifyTest, WrongTypesInsideABatchAnswerAreNotACrash) {
+  auto r = ClassifyResponse(HttpMethod::kPut, Json(200, R"({"Invoices":[
+      {"StatusAttributeString":7,"ValidationErrors":"nope"},
+      {"HasErrors":"yes","ValidationErrors":[{"Message":3},{"Description":["x"]},5]},
+      "not an object", null]})"));
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r.elements.size(), 4u);
+  EXPECT_TRUE(r.elements[0].ok);  // nothing it says is an error in a form Xero uses
+  EXPECT_TRUE(r.elements[1].ok);
+  EXPECT_FALSE(r.elements[2].ok);
+  EXPECT_FALSE(r.elements[3].ok);
 }
 
 class XeroClientSimTest : public ::testing::Test {

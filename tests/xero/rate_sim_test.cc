@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // XeroClient + RateLimiter against xero-sim's enforced limits, with windows
-// shortened to 3 s (the client's limiter runs 20x faster to match).
+// shortened to 3 s (the client's limiter is told the same windows).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -21,7 +21,8 @@ constexpr int kWindowSeconds = 3;
 testing::WorldOptions Scaled(XeroLimits limits) {
   testing::WorldOptions o;
   o.limits = limits;
-  o.time_scale = 60.0 / kWindowSeconds;
+  o.limiter.minute_window = std::chrono::seconds(kWindowSeconds);
+  o.limiter.minute_backoff = std::chrono::seconds(kWindowSeconds);
   return o;
 }
 
