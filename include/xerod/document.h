@@ -47,8 +47,9 @@ struct DocumentLimits {
 // A validated document.
 struct Document {
   DocumentType type = DocumentType::kInvoice;
-  std::string id;         // the platform's id (dedupe key within a connection)
-  std::string canonical;  // normalised JSON, stable bytes
+  std::string id;          // the platform's id (dedupe key within a connection)
+  std::string canonical;   // normalised JSON, stable bytes
+  std::string depends_on;  // payments: the platform's id of the invoice paid; else empty
 };
 
 // Parses JSON text; numbers are kept as their exact text (see above), marked so

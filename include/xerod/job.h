@@ -41,6 +41,9 @@ struct NewJob {
   JobKind kind = JobKind::kInvoice;
   std::string source_id;  // the platform's id: the dedupe key within (connection, kind)
   std::string payload;
+  // Payments: the platform's id of the invoice they pay. The job waits (without
+  // using attempts) until that invoice has been copied. Empty for invoices.
+  std::string depends_on = {};
 };
 
 enum class EnqueueOutcome {
@@ -55,6 +58,14 @@ std::string_view ToString(EnqueueOutcome v);
 struct EnqueueResult {
   EnqueueOutcome outcome;
   std::int64_t job_id;  // the job created/replaced/holding the content
+};
+
+// A claimed job's dependency (a payment's invoice) as it stands when claimed.
+struct JobDependency {
+  std::string source_id;                    // the invoice's platform id
+  std::optional<std::string> xero_id;       // InvoiceID of its newest successful copy
+  std::optional<std::int64_t> pending_job;  // an unfinished job of the invoice (create/update)
+  std::optional<JobState> pending_state;
 };
 
 struct Job {
@@ -77,7 +88,9 @@ struct Job {
   std::optional<std::string> xero_id;
   std::optional<std::string> xero_link;
   std::optional<std::string> warning;
-  bool has_newer_content = false;  // content arrived while in flight (kDeferred)
+  bool has_newer_content = false;           // content arrived while in flight (kDeferred)
+  std::optional<std::string> depends_on;    // payments: the invoice's platform id
+  std::optional<JobDependency> dependency;  // set by Claim() for jobs with depends_on
   TimePoint created_at;
   TimePoint updated_at;
   std::optional<TimePoint> finished_at;
@@ -104,6 +117,10 @@ enum class OutcomeKind {
   kUnknown,             // timeout / lost response: reconcile before resending
   kReconciledFound,     // reconcile found it in Xero: succeeded with xero_id
   kReconciledNotFound,  // reconcile did not find it: send it now (attempt not counted)
+  kWaiting,             // a dependency is not ready: queued again after retry_after; the
+                        // attempt is not counted and leaves no attempt row
+  kSkipped,             // not to be copied (e.g. payments off for the connection):
+                        // cancelled with the reason in `messages`; no attempt row
 };
 std::string_view ToString(OutcomeKind v);
 
@@ -128,6 +145,8 @@ struct JobOutcome {
   static JobOutcome Unknown(std::int64_t id, std::string error);
   static JobOutcome ReconciledFound(std::int64_t id, std::string xero_id, std::string link = {});
   static JobOutcome ReconciledNotFound(std::int64_t id);
+  static JobOutcome Waiting(std::int64_t id, std::string reason, Duration wait);
+  static JobOutcome Skipped(std::int64_t id, std::string reason);
 };
 
 }  // namespace xerod

@@ -83,7 +83,11 @@ struct JobStateChange {
   std::string source_id;
   JobState state = JobState::kQueued;  // the new state
   TimePoint next_run_at;
-  std::string error;  // last error, if the change is a failure
+  std::string error;  // last error, if the change is a failure (or why a job waits)
+  // kSucceeded: what Xero gave back.
+  std::string xero_id = {};
+  std::string xero_link = {};
+  std::string warning = {};
 };
 
 struct HoldChange {

@@ -77,6 +77,7 @@ VariantMap JobToVariants(const Job& job, bool with_payload) {
   SetOptional(out, "xero_link", job.xero_link);
   SetOptional(out, "warning", job.warning);
   SetOptional(out, "previous_xero_id", job.previous_xero_id);
+  SetOptional(out, "depends_on", job.depends_on);
   if (with_payload) {
     out["payload"] = sdbus::Variant(job.payload);
     out["content_hash"] = sdbus::Variant(job.content_hash);

@@ -97,7 +97,8 @@ void Manager::Enqueue(DocumentType type, const char* method, sdbus::Result<Enque
             NewJob{.connection = connection,
                    .kind = type == DocumentType::kInvoice ? JobKind::kInvoice : JobKind::kPayment,
                    .source_id = std::move(doc->id),
-                   .payload = std::move(doc->canonical)});
+                   .payload = std::move(doc->canonical),
+                   .depends_on = std::move(doc->depends_on)});
       }
     }
     if (rows->size() > limits.max_documents) {

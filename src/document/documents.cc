@@ -229,6 +229,7 @@ Result<Document> ValidateDocument(DocumentType type, const json& value,
   Document doc;
   doc.type = type;
   doc.id = (*normal)["id"].get<std::string>();
+  if (type == DocumentType::kPayment) doc.depends_on = (*normal)["invoice_id"].get<std::string>();
   doc.canonical = normal->dump(-1, ' ', false, json::error_handler_t::strict);
   return doc;
 }

@@ -70,6 +70,10 @@ std::string_view ToString(OutcomeKind v) {
       return "reconciled";
     case OutcomeKind::kReconciledNotFound:
       return "not_found";
+    case OutcomeKind::kWaiting:
+      return "waiting";
+    case OutcomeKind::kSkipped:
+      return "skipped";
   }
   return "?";
 }
@@ -131,6 +135,23 @@ JobOutcome JobOutcome::ReconciledNotFound(std::int64_t id) {
   JobOutcome o;
   o.job_id = id;
   o.kind = OutcomeKind::kReconciledNotFound;
+  return o;
+}
+
+JobOutcome JobOutcome::Waiting(std::int64_t id, std::string reason, Duration wait) {
+  JobOutcome o;
+  o.job_id = id;
+  o.kind = OutcomeKind::kWaiting;
+  o.messages = std::move(reason);
+  o.retry_after = wait;
+  return o;
+}
+
+JobOutcome JobOutcome::Skipped(std::int64_t id, std::string reason) {
+  JobOutcome o;
+  o.job_id = id;
+  o.kind = OutcomeKind::kSkipped;
+  o.messages = std::move(reason);
   return o;
 }
 

@@ -14,7 +14,7 @@ namespace xerod::queue {
 const char* const kJobColumns =
     "id, connection, kind, source_id, operation, previous_xero_id, payload, content_hash, state, "
     "needs_reconcile, attempts, max_attempts, next_run_at, last_error, xero_id, xero_link, "
-    "warning, pending_hash IS NOT NULL, created_at, updated_at, finished_at";
+    "warning, pending_hash IS NOT NULL, created_at, updated_at, finished_at, depends_on";
 
 Job ReadJob(const store::Statement& row, bool with_payload) {
   Job j;
@@ -39,6 +39,7 @@ Job ReadJob(const store::Statement& row, bool with_payload) {
   j.created_at = FromUnixMillis(row.Int(18));
   j.updated_at = FromUnixMillis(row.Int(19));
   if (auto f = row.OptInt(20)) j.finished_at = FromUnixMillis(*f);
+  j.depends_on = row.OptText(21);
   return j;
 }
 
@@ -67,6 +68,20 @@ const std::string& PendingOfDocumentSql() {
 const char* LatestSuccessOfDocumentSql() {
   return "SELECT id, content_hash, xero_id FROM jobs WHERE connection = ?1 AND kind = ?2 AND "
          "source_id = ?3 AND state = 'succeeded' ORDER BY id DESC LIMIT 1";
+}
+// An earlier job of the document that may have reached Xero (its outcome was
+// never learnt) and then went dead or was cancelled (jobs_unresolved_key).
+const char* UnresolvedOfDocumentSql() {
+  return "SELECT id FROM jobs WHERE connection = ?1 AND kind = ?2 AND source_id = ?3 AND "
+         "needs_reconcile = 1 AND (state = 'dead' OR state = 'cancelled') LIMIT 1";
+}
+// Payments waiting for an invoice, made due now (jobs_waiting).
+const char* WakeDependentsSql() {
+  // INDEXED BY: left alone the planner prefers jobs_ready's (connection,
+  // next_run_at) range, which holds every job of the connection waiting to run.
+  return "UPDATE jobs INDEXED BY jobs_waiting SET next_run_at = ?3, updated_at = ?3 WHERE "
+         "connection = ?1 AND depends_on = ?2 AND state = 'queued' AND next_run_at > ?3 "
+         "RETURNING id, kind, source_id";
 }
 const std::string& ReadySql() {
   static const std::string sql = fmt::format(
@@ -143,11 +158,12 @@ void JobStore::Emit(Events& events, const Job& job, JobState state, TimePoint ne
 Result<std::int64_t> JobStore::InsertJob(const NewJob& job, const std::string& hash,
                                          JobOperation op,
                                          const std::optional<std::string>& previous_xero_id,
-                                         Events& events) {
+                                         bool needs_reconcile, Events& events) {
   XEROD_PREPARE(ins,
                 "INSERT INTO jobs (connection, kind, source_id, operation, previous_xero_id, "
-                "payload, content_hash, state, max_attempts, next_run_at, created_at, updated_at) "
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', ?8, ?9, ?9, ?9)");
+                "payload, content_hash, state, max_attempts, next_run_at, created_at, updated_at, "
+                "needs_reconcile, depends_on) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', ?8, ?9, ?9, ?9, ?10, ?11)");
   const TimePoint now = clock_.Now();
   // Not copied: `job`, `hash` and the ToString() tables outlive this statement's use.
   ins->BindNoCopy(1, job.connection)
@@ -158,7 +174,13 @@ Result<std::int64_t> JobStore::InsertJob(const NewJob& job, const std::string& h
       .BindNoCopy(6, job.payload)
       .BindNoCopy(7, hash)
       .Bind(8, std::max(config_.max_attempts, 1))
-      .Bind(9, ToUnixMillis(now));
+      .Bind(9, ToUnixMillis(now))
+      .Bind(10, needs_reconcile ? 1 : 0);
+  if (job.depends_on.empty()) {
+    ins->BindNull(11);
+  } else {
+    ins->BindNoCopy(11, job.depends_on);
+  }
   XEROD_TRY(ins->Run());
   const std::int64_t id = db_.LastInsertId();
   events.jobs.push_back(
@@ -250,11 +272,15 @@ Result<std::vector<EnqueueResult>> JobStore::Enqueue(const std::vector<NewJob>& 
     } else if (succeeded_job && succeeded_job->hash == hash) {
       result = EnqueueResult{EnqueueOutcome::kUnchanged, succeeded_job->id};
     } else if (succeeded_job) {
-      auto id = InsertJob(j, hash, JobOperation::kUpdate, succeeded_job->xero_id, events);
+      auto id = InsertJob(j, hash, JobOperation::kUpdate, succeeded_job->xero_id, false, events);
       if (!id) return Fail(id.error());
       result = EnqueueResult{EnqueueOutcome::kUpdateCreated, *id};
     } else {
-      auto id = InsertJob(j, hash, JobOperation::kCreate, std::nullopt, events);
+      // Never copied. If an earlier job of it ended without its outcome being
+      // known, the document may be in Xero: the new job looks it up first.
+      auto unresolved = HasUnresolvedJob(j);
+      if (!unresolved) return Fail(unresolved.error());
+      auto id = InsertJob(j, hash, JobOperation::kCreate, std::nullopt, *unresolved, events);
       if (!id) return Fail(id.error());
       result = EnqueueResult{EnqueueOutcome::kCreated, *id};
     }
@@ -278,6 +304,62 @@ Result<std::vector<EnqueueResult>> JobStore::Enqueue(const std::vector<NewJob>& 
     results.push_back(*result);
   }
   return results;
+}
+
+Result<bool> JobStore::HasUnresolvedJob(const NewJob& j) {
+  XEROD_PREPARE(find, UnresolvedOfDocumentSql());
+  find->BindNoCopy(1, j.connection).BindNoCopy(2, ToString(j.kind)).BindNoCopy(3, j.source_id);
+  auto row = find->Step();
+  if (!row) return Fail(row.error());
+  return *row;
+}
+
+Result<JobDependency> JobStore::Dependency(const std::string& connection,
+                                           const std::string& invoice_id) {
+  JobDependency d;
+  d.source_id = invoice_id;
+  {
+    XEROD_PREPARE(find, PendingOfDocumentSql());
+    find->BindNoCopy(1, connection)
+        .BindNoCopy(2, ToString(JobKind::kInvoice))
+        .BindNoCopy(3, invoice_id);
+    auto row = find->Step();
+    if (!row) return Fail(row.error());
+    if (*row) {
+      d.pending_job = find->Int(0);
+      d.pending_state = ParseJobState(find->Text(1)).value_or(JobState::kQueued);
+    }
+  }
+  {
+    XEROD_PREPARE(find, LatestSuccessOfDocumentSql());
+    find->BindNoCopy(1, connection)
+        .BindNoCopy(2, ToString(JobKind::kInvoice))
+        .BindNoCopy(3, invoice_id);
+    auto row = find->Step();
+    if (!row) return Fail(row.error());
+    if (*row) d.xero_id = find->OptText(2);
+  }
+  return d;
+}
+
+Status JobStore::WakeDependents(const Job& invoice, TimePoint now, Events& events) {
+  XEROD_PREPARE(wake, WakeDependentsSql());
+  wake->BindNoCopy(1, invoice.connection)
+      .BindNoCopy(2, invoice.source_id)
+      .Bind(3, ToUnixMillis(now));
+  while (true) {
+    auto row = wake->Step();
+    if (!row) return Fail(row.error());
+    if (!*row) break;
+    events.jobs.push_back(JobStateChange{wake->Int(0),
+                                         invoice.connection,
+                                         ParseJobKind(wake->Text(1)).value_or(JobKind::kPayment),
+                                         wake->Text(2),
+                                         JobState::kQueued,
+                                         now,
+                                         {}});
+  }
+  return Ok();
 }
 
 Result<std::optional<TimePoint>> JobStore::NextDue(const std::string& connection) {
@@ -321,6 +403,11 @@ Result<ClaimedBatch> JobStore::Claim(const std::string& connection, int max, Eve
       if (!*row) return Fail(Code::kInternal, fmt::format("job {} vanished while claimed", id));
       Job job = ReadJob(*claim, /*with_payload=*/true);
       XEROD_TRY(claim->Run());  // finish the RETURNING statement
+      if (job.depends_on) {
+        auto dependency = Dependency(connection, *job.depends_on);
+        if (!dependency) return Fail(dependency.error());
+        job.dependency = std::move(*dependency);
+      }
       XEROD_PREPARE(attempt,
                     "INSERT INTO job_attempts (job_id, number, reconcile, started_at) "
                     "VALUES (?1, ?2, ?3, ?4)");
@@ -350,6 +437,15 @@ Result<std::optional<Job>> JobStore::LoadJob(std::int64_t id, bool with_payload)
 }
 
 Status JobStore::FinishAttempt(const Job& job, const JobOutcome& o) {
+  if (o.kind == OutcomeKind::kWaiting || o.kind == OutcomeKind::kSkipped) {
+    // Nothing was sent: the attempt did not happen (a payment waiting hours
+    // for its invoice would otherwise pile up rows).
+    XEROD_PREPARE(del,
+                  "DELETE FROM job_attempts WHERE job_id = ?1 AND number = ?2 AND "
+                  "finished_at IS NULL");
+    del->Bind(1, job.id).Bind(2, job.attempts);
+    return del->Run();
+  }
   XEROD_PREPARE(q,
                 "UPDATE job_attempts SET finished_at = ?3, outcome = ?4, http_status = ?5, "
                 "messages = ?6, request_id = ?7 WHERE job_id = ?1 AND number = ?2 "
@@ -401,10 +497,10 @@ Status JobStore::ApplyOutcome(const Job& job, const JobOutcome& o, Events& event
   }
   auto follow_up = [&](JobOperation op, std::optional<std::string> previous) -> Status {
     if (!pending) return Ok();
-    NewJob next{job.connection, job.kind, job.source_id, *pending};
+    NewJob next{job.connection, job.kind, job.source_id, *pending, job.depends_on.value_or("")};
     auto hash = Sha256Hex(*pending);
     if (!hash) return Fail(hash.error());
-    auto id = InsertJob(next, *hash, op, previous, events);
+    auto id = InsertJob(next, *hash, op, previous, false, events);
     if (!id) return Fail(id.error());
     ++events.counters.update_created;
     return Ok();
@@ -467,10 +563,40 @@ Status JobStore::ApplyOutcome(const Job& job, const JobOutcome& o, Events& event
           .Bind(5, now);
       XEROD_TRY(q->Run());
       ++events.counters.succeeded;
-      Emit(events, job, JobState::kSucceeded, job.next_run_at);
       std::optional<std::string> xero_id = NonEmpty(o.xero_id);
       if (!xero_id) xero_id = job.previous_xero_id;
-      return follow_up(JobOperation::kUpdate, xero_id);
+      JobStateChange change{job.id,
+                            job.connection,
+                            job.kind,
+                            job.source_id,
+                            JobState::kSucceeded,
+                            job.next_run_at,
+                            {},
+                            xero_id.value_or(""),
+                            o.xero_link,
+                            o.warning};
+      events.jobs.push_back(std::move(change));
+      XEROD_TRY(follow_up(JobOperation::kUpdate, xero_id));
+      // Payments that waited for this invoice may go now.
+      if (job.kind == JobKind::kInvoice) return WakeDependents(job, now_tp, events);
+      return Ok();
+    }
+    case OutcomeKind::kWaiting:
+      // Not sent: the dependency is not ready. Queued again, attempt refunded.
+      return again(JobState::kQueued, job.needs_reconcile,
+                   now_tp + std::max(o.retry_after.value_or(Duration(0)), Duration(0)), o.messages,
+                   1);
+    case OutcomeKind::kSkipped: {
+      XEROD_PREPARE(
+          q,
+          "UPDATE jobs SET state = 'cancelled', attempts = attempts - 1, last_error = ?2, "
+          "pending_payload = NULL, pending_hash = NULL, finished_at = ?3, "
+          "updated_at = ?3 WHERE id = ?1");
+      q->Bind(1, job.id).Bind(2, o.messages).Bind(3, now);
+      XEROD_TRY(q->Run());
+      ++events.counters.cancelled;
+      Emit(events, job, JobState::kCancelled, job.next_run_at, o.messages);
+      return Ok();
     }
     case OutcomeKind::kReconciledNotFound:
       // Not in Xero: send it now; the lookup does not count as an attempt.

@@ -24,6 +24,8 @@ const std::string& NextDueSql();                   // ?1 connection
 const std::string& ReadySql();                     // ?1 connection, ?2 now, ?3 limit
 const std::string& PendingOfDocumentSql();         // ?1 connection, ?2 kind, ?3 source id
 const char* LatestSuccessOfDocumentSql();          // same parameters
+const char* UnresolvedOfDocumentSql();             // same parameters
+const char* WakeDependentsSql();                   // ?1 connection, ?2 invoice id, ?3 now
 const std::string& CountsSql(bool by_connection);  // ?1 connection
 // ?1 after id, ?3 connection, ?4 kind, ?5 limit (each only when filtered on).
 std::string ListSql(const JobFilter& filter);
@@ -79,7 +81,13 @@ class JobStore {
   Result<std::optional<Job>> LoadJob(std::int64_t id, bool with_payload = true);
   Result<std::int64_t> InsertJob(const NewJob& job, const std::string& hash, JobOperation op,
                                  const std::optional<std::string>& previous_xero_id,
-                                 Events& events);
+                                 bool needs_reconcile, Events& events);
+  // Whether an earlier job of the document may have reached Xero unresolved.
+  Result<bool> HasUnresolvedJob(const NewJob& job);
+  // The state of a payment's invoice within `connection`.
+  Result<JobDependency> Dependency(const std::string& connection, const std::string& invoice_id);
+  // Makes the payments waiting for `invoice` due at `now`.
+  Status WakeDependents(const Job& invoice, TimePoint now, Events& events);
   Status FinishAttempt(const Job& job, const JobOutcome& outcome);
   Status ApplyOutcome(const Job& job, const JobOutcome& outcome, Events& events);
   void Emit(Events& events, const Job& job, JobState state, TimePoint next_run_at,

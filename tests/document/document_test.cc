@@ -42,6 +42,7 @@ TEST(DocumentTest, NumbersKeepTheirExactDecimalValue) {
   auto doc = ParseDocument(DocumentType::kPayment, text);
   ASSERT_TRUE(doc) << doc.error().message();
   EXPECT_EQ(doc->canonical, R"({"amount":"0.1","date":"2026-01-31","id":"p","invoice_id":"i"})");
+  EXPECT_EQ(doc->depends_on, "i");  // a payment waits for its invoice
   auto line =
       ParseDocument(DocumentType::kInvoice,
                     R"({"id":"a","status":"draft","client":{"name":"B"},"issue_date":"2024-02-29",

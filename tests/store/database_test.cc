@@ -41,14 +41,18 @@ TEST(DatabaseTest, MigratesFromEmpty) {
   EXPECT_NE(std::find(tables.begin(), tables.end(), "jobs"), tables.end());
   EXPECT_NE(std::find(tables.begin(), tables.end(), "job_attempts"), tables.end());
   // The jobs indexes are exactly these: 0004 dropped jobs_key, and 0005 keeps
-  // queued jobs out of jobs_state, so an enqueue writes jobs_pending_key and
-  // jobs_ready only (each index a new job enters costs a b-tree insert).
+  // queued jobs out of jobs_state, so an enqueue of an invoice writes
+  // jobs_pending_key and jobs_ready only (each index a new job enters costs a
+  // b-tree insert); 0006's jobs_waiting holds payments only, and
+  // jobs_unresolved_key no new job at all.
   auto idx = (*db)->handle().Prepare(
       "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema WHERE "
       "type = 'index' AND tbl_name = 'jobs' AND sql IS NOT NULL ORDER BY name)");
   ASSERT_TRUE(idx.has_value());
   ASSERT_TRUE(*idx->Step());
-  EXPECT_EQ(idx->Text(0), "jobs_done_key jobs_finished jobs_pending_key jobs_ready jobs_state");
+  EXPECT_EQ(idx->Text(0),
+            "jobs_done_key jobs_finished jobs_pending_key jobs_ready jobs_state "
+            "jobs_unresolved_key jobs_waiting");
 }
 
 TEST(DatabaseTest, ReopenIsANoOp) {
