@@ -30,16 +30,15 @@ Plan Router::Route(Request request) {
   if (request.path == "/_sim" || request.path.starts_with("/_sim/")) {
     return Answer(HandleAdmin(state_, request, state_file_));
   }
-  std::chrono::milliseconds delay{0};
-  if (auto fault = state_.faults.Take(request.method, request.path)) {
-    delay = std::chrono::milliseconds(fault->delay_ms);
-    if (fault->drop || fault->status != 0) {
-      Plan p;
-      p.delay = delay;
-      p.drop = fault->drop;
-      if (!fault->drop) p.response = FaultResponse(*fault);
-      return p;
-    }
+  std::optional<Fault> fault = state_.faults.Take(request.method, request.path);
+  const std::chrono::milliseconds delay(fault ? fault->delay_ms : 0);
+  if (fault && !fault->after_processing && (fault->drop || fault->status != 0)) {
+    Plan p;  // in front of everything: the request is never processed
+    p.delay = delay;
+    p.drop = fault->drop;
+    if (!fault->drop) p.response = FaultResponse(*fault);
+    p.truncate_bytes = fault->truncate_bytes;
+    return p;
   }
   Plan plan;
   std::string lower = Lower(request.path);
@@ -63,6 +62,19 @@ Plan Router::Route(Request request) {
     plan = Answer(Problem(404, "Not Found", "The resource you're looking for cannot be found"));
   }
   plan.delay = delay;
+  if (!fault) return plan;
+  plan.truncate_bytes = fault->truncate_bytes;
+  if (fault->after_processing) {
+    // Xero acts now; what the client gets (if anything) is decided by the fault.
+    Response real = plan.response ? std::move(*plan.response) : plan.execute();
+    plan.execute = nullptr;
+    plan.response = AmendResponse(*fault, std::move(real));
+    plan.drop = fault->drop;
+  } else if (plan.response) {
+    plan.response = AmendResponse(*fault, std::move(*plan.response));
+  } else {
+    plan.amend = [f = *fault](Response r) { return AmendResponse(f, std::move(r)); };
+  }
   return plan;
 }
 

@@ -2,8 +2,10 @@
 // Routes one request to the admin API, the identity endpoints or the
 // accounting API, with faults, auth, limits and idempotency applied in front.
 // The answer is a Plan the session carries out: wait `delay`, then drop the
-// connection or send `response` (or the result of `execute`), holding `slot`
-// (a concurrent-call slot of the tenant) until the response is written.
+// connection or send `response` (or the result of `execute`, passed through
+// `amend`), holding `slot` (a concurrent-call slot of the tenant) until the
+// response is written; with `truncate_bytes`, only that much of the body is
+// sent (after the full headers) before the connection is closed.
 // io_context thread only; SimState must outlive every Plan.
 #pragma once
 
@@ -23,7 +25,9 @@ struct Plan {
   std::chrono::milliseconds delay{0};
   bool drop = false;
   std::optional<Response> response;
-  std::function<Response()> execute;  // used when `response` is empty
+  std::function<Response()> execute;          // used when `response` is empty
+  std::function<Response(Response)> amend;    // if set, applied to the result of `execute`
+  std::optional<std::size_t> truncate_bytes;  // send only this much of the body, then close
   std::unique_ptr<ConcurrencySlot> slot;
 };
 

@@ -2,6 +2,7 @@
 #include "sim/server.h"
 
 #include <algorithm>
+#include <array>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
@@ -23,7 +24,10 @@ namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 
 constexpr auto kIoTimeout = std::chrono::seconds(30);
+constexpr auto kLingerTimeout = std::chrono::seconds(5);
 constexpr std::uint64_t kBodyLimit = 10 * 1024 * 1024;
+// The admin API takes larger bodies: a fault may carry a body of tens of MB.
+constexpr std::uint64_t kAdminBodyLimit = 256 * 1024 * 1024;
 
 // Logs unexpected errors; the ones that just mean "the peer went away" are silent.
 void fail(beast::error_code ec, const char* what) {
@@ -75,14 +79,44 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void DoRead() {
     parser_.emplace();
-    parser_->body_limit(kBodyLimit);
+    // Beast checks Content-Length against this when the header completes; the
+    // per-route limit is set in OnHeader.
+    parser_->body_limit(kAdminBodyLimit);
+    beast::get_lowest_layer(stream_).expires_after(kIoTimeout);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&Session::OnHeader, self()));
+  }
+
+  void OnHeader(beast::error_code ec, std::size_t) {
+    if (ec == http::error::end_of_stream) return DoClose();
+    if (ec == http::error::body_limit) return TooLarge();
+    if (ec) return fail(ec, "read");
+    auto target = parser_->get().target();
+    if (!std::string_view(target.data(), target.size()).starts_with("/_sim/")) {
+      auto length = parser_->content_length();
+      if (length && *length > kBodyLimit) return TooLarge();
+      parser_->body_limit(kBodyLimit);  // chunked bodies are counted as they arrive
+    }
     beast::get_lowest_layer(stream_).expires_after(kIoTimeout);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&Session::OnRead, self()));
   }
 
+  // 413, then close: the rest of the body is not read.
+  void TooLarge() {
+    keep_alive_ = false;
+    version_ = parser_->get().version() == 10 ? 10 : 11;
+    plan_ = Plan{};
+    Response r;
+    r.status = 413;
+    r.content_type = "text/plain; charset=utf-8";
+    r.body = "Request Entity Too Large";
+    plan_.response = std::move(r);
+    Respond();
+  }
+
   void OnRead(beast::error_code ec, std::size_t) {
-    if (ec == http::error::end_of_stream) return DoClose();
+    if (ec == http::error::body_limit) return TooLarge();
     if (ec) return fail(ec, "read");
     const auto& req = parser_->get();
     keep_alive_ = req.keep_alive();
@@ -110,6 +144,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       return;
     }
     Response r = plan_.response ? std::move(*plan_.response) : plan_.execute();
+    if (!plan_.response && plan_.amend) r = plan_.amend(std::move(r));
     res_ = {};
     res_.version(version_);
     res_.result(static_cast<unsigned>(r.status));
@@ -120,7 +155,29 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     res_.body() = std::move(r.body);
     res_.prepare_payload();
     beast::get_lowest_layer(stream_).expires_after(kIoTimeout);
+    if (plan_.truncate_bytes) return WriteTruncated(*plan_.truncate_bytes);
     http::async_write(stream_, res_, beast::bind_front_handler(&Session::OnWrite, self()));
+  }
+
+  // The full header (Content-Length of the whole body), the first `n` body bytes, then close.
+  void WriteTruncated(std::size_t n) {
+    n = std::min(n, res_.body().size());
+    serializer_.emplace(res_);
+    http::async_write_header(
+        stream_, *serializer_, [s = self(), n](beast::error_code ec, std::size_t) {
+          if (ec) return s->CloseNow(ec, "write");
+          net::async_write(s->stream_, net::buffer(s->res_.body().data(), n),
+                           [s](beast::error_code ec2, std::size_t) { s->CloseNow(ec2, "write"); });
+        });
+  }
+
+  void CloseNow(beast::error_code ec, const char* what) {
+    if (ec) fail(ec, what);
+    serializer_.reset();
+    plan_ = Plan{};
+    beast::error_code ignored;
+    beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    beast::get_lowest_layer(stream_).socket().close(ignored);
   }
 
   void OnWrite(beast::error_code ec, std::size_t) {
@@ -134,18 +191,31 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
       beast::error_code ignored;
       stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      // Lingering close: read and discard what the client still sends (the rest of a
+      // refused body) until it closes, so the kernel does not reset the connection
+      // and destroy the answer before the client has read it.
+      stream_.expires_after(kLingerTimeout);
+      Drain();
     } else {
       beast::get_lowest_layer(stream_).expires_after(kIoTimeout);
       stream_.async_shutdown([s = self()](beast::error_code) {});
     }
   }
 
+  void Drain() {
+    stream_.async_read_some(net::buffer(drain_), [s = self()](beast::error_code ec, std::size_t) {
+      if (!ec) s->Drain();
+    });
+  }
+
   Stream stream_;
+  std::array<char, 16384> drain_{};
   Router& router_;
   net::steady_timer timer_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> res_;
+  std::optional<http::response_serializer<http::string_body>> serializer_;
   Plan plan_;
   bool keep_alive_ = true;
   unsigned version_ = 11;

@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <set>
+#include <thread>
 
 #include "sim/admin.h"
 #include "sim/sim_harness.h"
@@ -91,8 +93,155 @@ TEST_F(AdminE2E, EveryOrganisationHasItsOwnShortCode) {
   EXPECT_EQ(codes.size(), tenants.size());
 }
 
+TEST_F(AdminE2E, FaultHeadersGoOnTheRealAnswerOrOnTheInjectedOne) {
+  Fault({{"path", "/api.xro/2.0/Organisation"}, {"headers", {{"X-Sim-Test", "one"}}}});
+  auto real = Get("/api.xro/2.0/Organisation");
+  ASSERT_TRUE(real.has_value());
+  EXPECT_EQ(real->status, 200);
+  EXPECT_EQ(real->Header("x-sim-test"), "one");
+  EXPECT_EQ(real->Json()["Organisations"][0]["Name"], "Faulty Ltd");
+  Fault({{"path", "/api.xro/2.0/Organisation"},
+         {"status", 429},
+         {"headers", {{"Retry-After", "7"}, {"X-Rate-Limit-Problem", "minute"}}}});
+  auto injected = Get("/api.xro/2.0/Organisation");
+  EXPECT_EQ(injected->status, 429);
+  EXPECT_EQ(injected->Header("retry-after"), "7");
+  EXPECT_EQ(injected->Header("x-rate-limit-problem"), "minute");
+  // A body without a status replaces the real answer's body.
+  Fault({{"path", "/api.xro/2.0/Organisation"}, {"body", "<html>gateway</html>"}});
+  auto replaced = Get("/api.xro/2.0/Organisation");
+  EXPECT_EQ(replaced->status, 200);
+  EXPECT_EQ(replaced->body, "<html>gateway</html>");
+  EXPECT_EQ(replaced->Header("content-type"), "text/plain; charset=utf-8");
+  EXPECT_EQ(Get("/api.xro/2.0/Organisation")->Header("x-sim-test"), "");  // used up
+}
+
+HttpResult PutInvoice(TestClient& c, const std::string& token, const std::string& tenant,
+                      const std::string& number, const std::string& key = "") {
+  auto headers = ApiHeaders(token, tenant);
+  if (!key.empty()) headers["Idempotency-Key"] = key;
+  json invoice = {
+      {"Type", "ACCREC"},
+      {"Contact", {{"Name", "Lost Reply Ltd"}}},
+      {"InvoiceNumber", number},
+      {"LineItems",
+       {{{"Description", "x"}, {"Quantity", 1}, {"UnitAmount", 5}, {"AccountCode", "200"}}}}};
+  auto r =
+      c.TryRequest("PUT", "/api.xro/2.0/Invoices", json{{"Invoices", {invoice}}}.dump(), headers);
+  return r.value_or(HttpResult{});
+}
+
+TEST_F(AdminE2E, AfterProcessingDropCreatesTheInvoiceAndLosesTheAnswer) {
+  Fault({{"path", "/api.xro/2.0/Invoices"},
+         {"method", "PUT"},
+         {"after_processing", true},
+         {"drop", true}});
+  EXPECT_EQ(PutInvoice(client_, token_, tenant_, "LOST-1", "key-lost").status, 0);  // no answer
+  auto stored = client_.Request("GET", "/_sim/orgs/" + tenant_ + "/invoices").Json()["Invoices"];
+  ASSERT_EQ(stored.size(), 1u);  // Xero acted
+  EXPECT_EQ(stored[0]["InvoiceNumber"], "LOST-1");
+  // The retry with the same Idempotency-Key gets the answer that was lost.
+  HttpResult retry = PutInvoice(client_, token_, tenant_, "LOST-1", "key-lost");
+  ASSERT_EQ(retry.status, 200) << retry.body;
+  EXPECT_EQ(retry.Json()["Invoices"][0]["InvoiceID"], stored[0]["InvoiceID"]);
+  EXPECT_EQ(sim_.Stats()["tenants"][tenant_]["invoices"], 1);
+}
+
+TEST_F(AdminE2E, AfterProcessingStatusReplacesTheAnswerOfACompletedCall) {
+  Fault({{"path", "/api.xro/2.0/Invoices"},
+         {"after_processing", true},
+         {"status", 504},
+         {"body", "Gateway Timeout"},
+         {"headers", {{"X-Injected", "yes"}}}});
+  HttpResult r = PutInvoice(client_, token_, tenant_, "GW-1");
+  EXPECT_EQ(r.status, 504);
+  EXPECT_EQ(r.body, "Gateway Timeout");
+  EXPECT_EQ(r.Header("x-injected"), "yes");
+  EXPECT_EQ(sim_.Stats()["tenants"][tenant_]["invoices"], 1);
+  // Before processing (the default), the same fault creates nothing.
+  Fault({{"path", "/api.xro/2.0/Invoices"}, {"status", 504}});
+  EXPECT_EQ(PutInvoice(client_, token_, tenant_, "GW-2").status, 504);
+  EXPECT_EQ(sim_.Stats()["tenants"][tenant_]["invoices"], 1);
+}
+
+TEST_F(AdminE2E, AfterProcessingDelayAnswersLateWhatIsAlreadyDone) {
+  Fault({{"path", "/api.xro/2.0/Invoices"}, {"after_processing", true}, {"delay_ms", 3000}});
+  std::atomic<bool> answered{false};
+  HttpResult late;
+  std::thread caller([&] {
+    TestClient c = sim_.Client();
+    late = PutInvoice(c, token_, tenant_, "SLOW-1");
+    answered = true;
+  });
+  // The invoice exists while the answer is still held back.
+  bool created =
+      xerod::testing::WaitFor([&] { return sim_.Stats()["tenants"][tenant_]["invoices"] == 1; });
+  EXPECT_TRUE(created);
+  EXPECT_FALSE(answered.load());
+  caller.join();
+  EXPECT_EQ(late.status, 200) << late.body;
+  EXPECT_EQ(late.Json()["Invoices"][0]["InvoiceNumber"], "SLOW-1");
+}
+
+TEST_F(AdminE2E, TruncatedAnswerHasTheFullContentLengthAndPartOfTheBody) {
+  Fault({{"path", "/api.xro/2.0/Organisation"}, {"truncate_bytes", 10}});
+  std::string raw = client_.Raw(
+      "GET /api.xro/2.0/Organisation HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Authorization: Bearer " +
+      token_ + "\r\nxero-tenant-id: " + tenant_ + "\r\n\r\n");
+  ASSERT_TRUE(raw.starts_with("HTTP/1.1 200 OK\r\n")) << raw.substr(0, 200);
+  std::size_t end = raw.find("\r\n\r\n");
+  ASSERT_NE(end, std::string::npos);
+  std::string head = raw.substr(0, end);
+  std::size_t cl = head.find("Content-Length: ");
+  ASSERT_NE(cl, std::string::npos) << head;
+  long length = std::stol(head.substr(cl + 16));
+  EXPECT_GT(length, 100);                // the whole Organisation answer
+  EXPECT_EQ(raw.size() - end - 4, 10u);  // then the server closed: 10 bytes only
+  EXPECT_TRUE(raw.substr(end + 4).starts_with("{\""));
+  EXPECT_EQ(Get("/api.xro/2.0/Organisation")->status, 200);  // used up
+  // With an injected answer; an HTTP client sees a broken response.
+  Fault({{"path", "/api.xro/2.0/Organisation"}, {"status", 500}, {"truncate_bytes", 0}});
+  EXPECT_FALSE(Get("/api.xro/2.0/Organisation").has_value());
+}
+
+TEST_F(AdminE2E, FaultBodiesOfTwentyMegabytes) {
+  std::string big(20 * 1024 * 1024, 'x');
+  Fault({{"path", "/api.xro/2.0/Invoices"}, {"status", 200}, {"body", big}});
+  json listed = client_.Request("GET", "/_sim/faults").Json()["faults"][0];
+  EXPECT_EQ(listed["body_bytes"], big.size());
+  EXPECT_FALSE(listed.contains("body"));  // not echoed in full
+  auto r = Get("/api.xro/2.0/Invoices");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body.size(), big.size());
+  EXPECT_TRUE(r->body == big);
+  // As a JSON value.
+  Fault({{"path", "/api.xro/2.0/Invoices"}, {"status", 200}, {"body", {{"Blob", big}}}});
+  auto j = Get("/api.xro/2.0/Invoices");
+  ASSERT_TRUE(j.has_value());
+  EXPECT_EQ(j->Header("content-type"), "application/json; charset=utf-8");
+  EXPECT_EQ(j->Json()["Blob"].get<std::string>().size(), big.size());
+}
+
+TEST_F(AdminE2E, ApiBodiesOverTenMegabytesAre413) {
+  std::string big(11 * 1024 * 1024, ' ');
+  auto r = client_.TryRequest("PUT", "/api.xro/2.0/Invoices", big, ApiHeaders(token_, tenant_));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 413);
+}
+
 TEST_F(AdminE2E, BadAdminRequestsAreRefused) {
   EXPECT_EQ(client_.Json("POST", "/_sim/faults", {{"path", "/x"}}).status, 400);
+  EXPECT_EQ(client_.Json("POST", "/_sim/faults", {{"path", "/x"}, {"headers", "X: 1"}}).status,
+            400);
+  EXPECT_EQ(client_.Json("POST", "/_sim/faults", {{"path", "/x"}, {"headers", {{"X", 1}}}}).status,
+            400);
+  EXPECT_EQ(
+      client_.Json("POST", "/_sim/faults", {{"path", "/x"}, {"headers", {{"X", "a\nb"}}}}).status,
+      400);
+  EXPECT_EQ(client_.Json("POST", "/_sim/faults", {{"path", "/x"}, {"truncate_bytes", -1}}).status,
+            400);
   EXPECT_EQ(client_.Request("POST", "/_sim/limits", "{not json").status, 400);
   EXPECT_EQ(client_.Json("POST", "/_sim/grants", {{"tenant_ids", {"nope"}}}).status, 404);
   EXPECT_EQ(client_.Request("POST", "/_sim/save").status, 409);  // no --state

@@ -5,10 +5,12 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <array>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/core/detail/base64.hpp>
 #include <boost/beast/http.hpp>
@@ -59,10 +61,11 @@ std::optional<HttpResult> Exchange(Stream& stream, http::request<http::string_bo
   http::write(stream, req, ec);
   if (ec) return std::nullopt;
   beast::flat_buffer buffer;
-  http::response<http::string_body> res;
-  http::read(stream, buffer, res, ec);
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(boost::none);  // faults may answer with bodies of tens of MB
+  http::read(stream, buffer, parser, ec);
   if (ec) return std::nullopt;
-  return ToResult(res);
+  return ToResult(parser.get());
 }
 
 }  // namespace
@@ -112,6 +115,25 @@ HttpResult TestClient::Request(const std::string& method, const std::string& tar
 HttpResult TestClient::Json(const std::string& method, const std::string& target,
                             const nlohmann::json& body) {
   return Request(method, target, body.dump(), {{"Content-Type", "application/json"}});
+}
+
+std::string TestClient::Raw(const std::string& bytes) {
+  net::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  beast::error_code ec;
+  stream.connect(tcp::endpoint(net::ip::make_address(host_), static_cast<unsigned short>(port_)),
+                 ec);
+  if (ec) return {};
+  net::write(stream, net::buffer(bytes), ec);
+  std::string out;
+  std::array<char, 65536> chunk{};
+  stream.expires_after(std::chrono::seconds(30));  // the deadline for the server to close
+  for (;;) {
+    std::size_t n = stream.read_some(net::buffer(chunk), ec);
+    out.append(chunk.data(), n);
+    if (ec) break;  // eof (closed) or timeout
+  }
+  return out;
 }
 
 std::vector<int> TestClient::KeepAlive(const std::string& target, int count) {

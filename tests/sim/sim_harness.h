@@ -41,6 +41,9 @@ class TestClient {
                      const std::string& body = "",
                      const std::map<std::string, std::string>& headers = {});
   HttpResult Json(const std::string& method, const std::string& target, const nlohmann::json& body);
+  // Writes `bytes` (a raw request) on a fresh connection and returns everything the
+  // server sends until it closes (30 s deadline). Plain TCP only.
+  std::string Raw(const std::string& bytes);
   // Sends `count` requests over ONE keep-alive connection; returns their statuses.
   std::vector<int> KeepAlive(const std::string& target, int count);
 
