@@ -61,6 +61,10 @@ Result<nlohmann::json> ParseExactJson(std::string_view text);
 bool IsExactNumber(const nlohmann::json& value);
 std::string ExactNumberText(const nlohmann::json& value);
 
+// A JSON number whose text is `decimal` (a normalised decimal, e.g. from a
+// canonical document), marked as IsExactNumber() recognises it.
+nlohmann::json ExactNumber(std::string_view decimal);
+
 // Serialises a value from ParseExactJson back to JSON text, writing numbers as
 // their original text (so nothing passes through floating point).
 std::string DumpExactJson(const nlohmann::json& value);

@@ -50,6 +50,11 @@ Result<const json*> ObjectAt(const json& v, const std::string& path) {
 
 bool IsNegative(const std::string& decimal) { return !decimal.empty() && decimal[0] == '-'; }
 
+bool IsBlank(const json& v) {
+  return v.is_string() && !IsExactNumber(v) &&
+         v.get_ref<const std::string&>().find_first_not_of(" \t") == std::string::npos;
+}
+
 // A normalised decimal within 0..100.
 bool IsPercent(const std::string& decimal) {
   if (IsNegative(decimal)) return false;
@@ -80,7 +85,15 @@ Result<json> ValidateLine(const json& v, const std::string& path) {
   FieldReader r(*obj, path);
   json out = json::object();
   XEROD_DOC_TRY(kind, r.Text("kind", false));
-  XEROD_DOC_TRY(description, r.Text("description", true, 4000));
+  // A line without a description is accepted and stored: the copy refuses it
+  // with a reason a bookkeeper sees (Xero needs one on every line), so the
+  // failure is reported like any other, not only to whoever enqueued it.
+  std::optional<std::string> description;
+  if (auto given = r.Member("description", false);
+      given && *given != nullptr && (!(*given)->is_string() || !IsBlank(**given))) {
+    XEROD_DOC_TRY(text, r.Text("description", true, 4000));
+    description = std::move(text);
+  }
   XEROD_DOC_TRY(quantity, r.Decimal("quantity", true, kMaxAmountScale));
   XEROD_DOC_TRY(unit_price, r.Decimal("unit_price", true, kMaxAmountScale));
   if (IsNegative(*quantity) || *quantity == "0") {
@@ -89,7 +102,7 @@ Result<json> ValidateLine(const json& v, const std::string& path) {
   }
   if (auto s = r.NoUnknownFields(); !s) return std::unexpected(s.error());
   SetIf(out, "kind", kind);
-  out["description"] = *description;
+  SetIf(out, "description", description);
   out["quantity"] = *quantity;
   out["unit_price"] = *unit_price;
   return out;
@@ -120,13 +133,11 @@ Result<json> ValidateInvoice(const json& doc, const DocumentLimits& limits) {
   XEROD_DOC_TRY(id, r.Text("id", true));
   XEROD_DOC_TRY(number, r.Text("number", false));
   XEROD_DOC_TRY(kind, r.Text("kind", false));
-  if (kind && *kind == "retainer") {
+  // A retainer is accepted and stored, and the copy refuses it with the reason
+  // (Harvest's rule: its funds would be counted twice in Xero).
+  if (kind && *kind != "invoice" && *kind != "retainer") {
     return FieldError("kind",
-                      "retainer invoices are not copied to Xero (they would count the retainer's "
-                      "funds twice)");
-  }
-  if (kind && *kind != "invoice") {
-    return FieldError("kind", fmt::format("must be \"invoice\" (got \"{}\")", *kind));
+                      fmt::format("must be \"invoice\" or \"retainer\" (got \"{}\")", *kind));
   }
   XEROD_DOC_TRY(status, r.Text("status", true));
   if (*status != "draft" && *status != "sent" && *status != "paid") {
@@ -177,7 +188,7 @@ Result<json> ValidateInvoice(const json& doc, const DocumentLimits& limits) {
 
   out["id"] = *id;
   SetIf(out, "number", number);
-  out["kind"] = "invoice";
+  out["kind"] = kind.value_or("invoice");
   out["status"] = *status;
   out["client"] = std::move(client_out);
   out["issue_date"] = *issue_date;

@@ -126,6 +126,12 @@ bool IsExactNumber(const json& value) {
   return !s.empty() && s[0] == kNumberMark;
 }
 
+json ExactNumber(std::string_view decimal) {
+  std::string text(1, kNumberMark);
+  text += decimal;
+  return json(std::move(text));
+}
+
 std::string ExactNumberText(const json& value) {
   return IsExactNumber(value) ? value.get_ref<const std::string&>().substr(1) : std::string();
 }

@@ -67,6 +67,21 @@ TEST(DocumentTest, SameMeaningGivesSameCanonicalBytes) {
   EXPECT_EQ(a->canonical, c->canonical);
 }
 
+TEST(DocumentTest, RetainersAndLinesWithoutDescriptionAreStoredForTheCopyToRefuse) {
+  // The copy refuses them with a reason a bookkeeper sees (src/copy/mapper.h),
+  // so they are accepted here and kept as they are.
+  auto retainer = ParseDocument(DocumentType::kInvoice, Invoice({{"kind", "retainer"}}));
+  ASSERT_TRUE(retainer) << retainer.error().message();
+  EXPECT_NE(retainer->canonical.find(R"("kind":"retainer")"), std::string::npos);
+  for (const json& description : {json(nullptr), json("  "), json("")}) {
+    json doc = json::parse(Invoice());
+    doc["lines"][0]["description"] = description;
+    auto parsed = ParseDocument(DocumentType::kInvoice, doc.dump());
+    ASSERT_TRUE(parsed) << parsed.error().message();
+    EXPECT_EQ(parsed->canonical.find("description"), std::string::npos) << parsed->canonical;
+  }
+}
+
 TEST(DocumentTest, NormalizeDecimal) {
   EXPECT_EQ(*NormalizeDecimal("007.500", false), "7.5");
   EXPECT_EQ(*NormalizeDecimal("-0.00", false), "0");
@@ -133,11 +148,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"TooManyPlaces", kInvoice,
                 Invoice({{"lines", {Line({{"unit_price", "1.23456"}})}}}),
                 R"(lines[0].unit_price: more than 4 decimal places (got "1.23456"))"},
-        BadCase{"LineWithoutDescription", kInvoice,
-                Invoice({{"lines", {Line({{"description", nullptr}})}}}),
-                "lines[0].description: required"},
-        BadCase{"BlankDescription", kInvoice, Invoice({{"lines", {Line({{"description", "  "}})}}}),
-                "lines[0].description: must not be empty"},
+        BadCase{"DescriptionNumber", kInvoice, Invoice({{"lines", {Line({{"description", 7}})}}}),
+                "lines[0].description: must be a string (got a number)"},
         BadCase{"NoLines", kInvoice, Invoice({{"lines", json::array()}}),
                 "lines: must have at least one line"},
         BadCase{"LinesNotArray", kInvoice, Invoice({{"lines", "x"}}),
@@ -146,11 +158,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "lines[0]: must be an object (got a number)"},
         BadCase{"MissingId", kInvoice, Invoice({{"id", nullptr}}), "id: required"},
         BadCase{"IdNumber", kInvoice, Invoice({{"id", 12}}), "id: must be a string (got a number)"},
-        BadCase{"Retainer", kInvoice, Invoice({{"kind", "retainer"}}),
-                "kind: retainer invoices are not copied to Xero (they would count the "
-                "retainer's funds twice)"},
         BadCase{"CreditNote", kInvoice, Invoice({{"kind", "credit"}}),
-                R"(kind: must be "invoice" (got "credit"))"},
+                R"(kind: must be "invoice" or "retainer" (got "credit"))"},
         BadCase{"BadStatus", kInvoice, Invoice({{"status", "void"}}),
                 R"(status: must be draft, sent or paid (got "void"))"},
         BadCase{"BadDate", kInvoice, Invoice({{"issue_date", "2026-02-30"}}),
