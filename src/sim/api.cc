@@ -107,6 +107,7 @@ Plan PlanApiCall(SimState& state, Request request) {
   }
 
   // 5. The call itself runs after any injected delay, holding the concurrency slot.
+  request.client_id = claims->client_id;  // invoices remember the app that created them
   Plan plan;
   plan.slot = std::move(admission.slot);
   plan.execute = [&state, request = std::move(request), tenant, app = claims->client_id,

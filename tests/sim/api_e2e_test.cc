@@ -184,6 +184,30 @@ TEST_F(ApiE2E, InvoiceBatchWithSummarizeErrorsFalseEndToEnd) {
   EXPECT_EQ(found.Json()["Invoices"].size(), 1u);
 }
 
+TEST_F(ApiE2E, CreatedByMyAppIsTheAccessTokensApp) {
+  ASSERT_EQ(client_.Json("POST", "/_sim/clients", {{"client_id", "other-app"}}).status, 201);
+  HttpResult g =
+      client_.Json("POST", "/_sim/grants", {{"tenant_ids", {tenant_}}, {"client_id", "other-app"}});
+  ASSERT_EQ(g.status, 201) << g.body;
+  const std::string other_token = g.Json()["access_token"];
+  ASSERT_EQ(PutInvoices(json::array({Invoice("MINE-1")})).status, 200);
+  auto headers = ApiHeaders(other_token, tenant_);
+  headers["Content-Type"] = "application/json";
+  ASSERT_EQ(client_
+                .Request("PUT", "/api.xro/2.0/Invoices",
+                         json{{"Invoices", {Invoice("THEIRS-1")}}}.dump(), headers)
+                .status,
+            200);
+  auto mine = Get("/api.xro/2.0/Invoices?createdByMyApp=true").Json()["Invoices"];
+  ASSERT_EQ(mine.size(), 1u);
+  EXPECT_EQ(mine[0]["InvoiceNumber"], "MINE-1");
+  auto theirs = client_.Request("GET", "/api.xro/2.0/Invoices?createdByMyApp=true", "", headers)
+                    .Json()["Invoices"];
+  ASSERT_EQ(theirs.size(), 1u);
+  EXPECT_EQ(theirs[0]["InvoiceNumber"], "THEIRS-1");
+  EXPECT_EQ(Get("/api.xro/2.0/Invoices").Json()["Invoices"].size(), 2u);
+}
+
 TEST_F(ApiE2E, IfModifiedSinceHeaderFiltersLists) {
   ASSERT_EQ(PutInvoices(json::array({Invoice("IMS-1")})).status, 200);
   auto headers = ApiHeaders(token_, tenant_);

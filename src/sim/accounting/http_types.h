@@ -11,6 +11,7 @@ struct Request {
   std::multimap<std::string, std::string> query;  // percent-decoded query parameters, names as sent
   std::map<std::string, std::string> headers;     // names lower-cased
   std::string body;
+  std::string client_id;  // the calling app (the access token's client_id), set by sim-core
 };
 struct Response {
   int status = 200;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // /Invoices: GET (IDs, InvoiceNumbers, ContactIDs, Statuses, where, searchTerm,
-// page), GET /Invoices/{id or number}, PUT/POST create, POST update.
+// createdByMyApp, If-Modified-Since, page), GET /Invoices/{id or number},
+// PUT/POST create, POST update.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -67,6 +68,8 @@ Response GetInvoices(Ctx& ctx, const std::vector<std::string>& rest) {
   const auto statuses = list("Statuses");
   const auto search = QueryParam(ctx.req, "searchTerm");
   const auto since = IfModifiedSince(ctx.req);
+  const auto mine = QueryParam(ctx.req, "createdByMyApp");
+  const bool only_mine = mine && EqualsIgnoreCase(*mine, "true");
   // Candidates: straight from the indexes when IDs or InvoiceNumbers are given.
   std::vector<const Invoice*> candidates;
   if (!ids.empty() || !numbers.empty()) {
@@ -88,6 +91,7 @@ Response GetInvoices(Ctx& ctx, const std::vector<std::string>& rest) {
     if (!contact_ids.empty() && !InList(contact_ids, inv.contact_id, true)) continue;
     if (!statuses.empty() && !InList(statuses, inv.status, true)) continue;
     if (since && inv.updated_ms < *since) continue;
+    if (only_mine && inv.created_by_app != ctx.req.client_id) continue;
     if (search && !search->empty()) {
       const std::string t = Lower(*search);
       if (Lower(inv.invoice_number).find(t) == std::string::npos &&
@@ -150,6 +154,7 @@ const Invoice& Commit(Ctx& ctx, InvoiceDraft& draft, Invoice* existing,
     return *existing;
   }
   inv.invoice_id = NewGuid(org.rng);
+  inv.created_by_app = ctx.req.client_id;
   return org.AddInvoice(std::move(inv));
 }
 

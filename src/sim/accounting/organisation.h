@@ -104,6 +104,7 @@ struct Invoice {
   std::optional<std::int64_t> fully_paid_on;
   std::int64_t updated_ms = 0;
   std::vector<std::string> payment_ids;
+  std::string created_by_app;  // client_id of the app that created it (createdByMyApp)
 };
 
 struct Payment {

@@ -86,7 +86,8 @@ json InvoiceToJson(const Invoice& i) {
           {"amount_due", D(i.amount_due)},
           {"fully_paid_on", i.fully_paid_on ? json(*i.fully_paid_on) : json(nullptr)},
           {"updated_ms", i.updated_ms},
-          {"payment_ids", i.payment_ids}};
+          {"payment_ids", i.payment_ids},
+          {"created_by_app", i.created_by_app}};
 }
 
 Invoice InvoiceFromJson(const json& j) {
@@ -114,6 +115,7 @@ Invoice InvoiceFromJson(const json& j) {
   if (!j.at("fully_paid_on").is_null()) i.fully_paid_on = j.at("fully_paid_on").get<std::int64_t>();
   i.updated_ms = j.at("updated_ms");
   i.payment_ids = j.at("payment_ids").get<std::vector<std::string>>();
+  i.created_by_app = j.value("created_by_app", "");  // absent in older states
   return i;
 }
 

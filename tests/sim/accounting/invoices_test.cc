@@ -325,5 +325,31 @@ TEST(InvoiceLookup, ByNumbersIdsReferenceStatusAndPath) {
   EXPECT_EQ(page.json["pagination"]["itemCount"], 3);
 }
 
+TEST(InvoiceLookup, CreatedByMyAppListsOnlyTheCallersInvoices) {
+  SimOrg sim;
+  sim.set_client_id("app-a");
+  sim.CreateInvoice(SimpleInvoice("A-1"));
+  sim.set_client_id("app-b");
+  sim.CreateInvoice(SimpleInvoice("B-1"));
+  sim.CreateInvoice(SimpleInvoice("B-2"));
+  auto numbers = [](const Reply& r) {
+    std::vector<std::string> out;
+    for (const auto& i : r.json["Invoices"]) out.push_back(i["InvoiceNumber"]);
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(numbers(sim.Get(kInvoices, {{"createdByMyApp", "true"}})), (V{"B-1", "B-2"}));
+  EXPECT_EQ(numbers(sim.Get(kInvoices, {{"createdByMyApp", "false"}})), (V{"A-1", "B-1", "B-2"}));
+  // An update by another app does not change the creator.
+  sim.set_client_id("app-a");
+  ASSERT_EQ(sim.Call("POST", std::string(kInvoices) + "/B-1", {{"Reference", "by a"}}).status, 200);
+  EXPECT_EQ(numbers(sim.Get(kInvoices, {{"CreatedByMyApp", "TRUE"}})), (V{"A-1"}));
+  // Kept with the state.
+  auto restored = OrganisationFromJson(ToJson(sim.org()));
+  ASSERT_NE(restored, nullptr);
+  sim.owned() = std::move(restored);
+  EXPECT_EQ(numbers(sim.Get(kInvoices, {{"createdByMyApp", "true"}})), (V{"A-1"}));
+}
+
 }  // namespace
 }  // namespace xero_sim

@@ -23,6 +23,7 @@ Reply SimOrg::CallRaw(const std::string& method, const std::string& path,
   req.query = query;
   req.headers = headers;
   req.body = raw_body;
+  req.client_id = client_id_;
   Response resp = HandleAccounting(*org_, req, now_);
   Reply r;
   r.status = resp.status;

@@ -42,6 +42,8 @@ class SimOrg {
   // Moves this organisation's "now" (the `now` of every later call).
   void Advance(std::chrono::system_clock::duration d) { now_ += d; }
   std::chrono::system_clock::time_point now() const { return now_; }
+  // The calling app (Request::client_id) of later calls.
+  void set_client_id(std::string id) { client_id_ = std::move(id); }
   // PUTs one invoice and returns it (the test fails when it is not created).
   nlohmann::json CreateInvoice(const nlohmann::json& invoice);
   Organisation& org() { return *org_; }
@@ -50,6 +52,7 @@ class SimOrg {
  private:
   std::unique_ptr<Organisation> org_;
   std::chrono::system_clock::time_point now_;
+  std::string client_id_ = "xero-sim-client";
 };
 
 // OrgOptions with the given fields changed.
