@@ -34,6 +34,19 @@ Response CreateOrg(SimState& s, const json& body) {
   o.country = body.value("country", o.country);
   o.extra_currencies = body.value("extra_currencies", o.extra_currencies);
   o.seed_contacts = body.value("seed_contacts", o.seed_contacts);
+  if (body.contains("tracking_categories") && !body["tracking_categories"].is_null()) {
+    std::vector<TrackingSeed> seeds;
+    for (const auto& c : body.at("tracking_categories")) {
+      TrackingSeed seed;
+      seed.name = c.at("name").get<std::string>();
+      for (const auto& option : c.at("options"))
+        seed.options.push_back(option.is_object() ? option.at("name").get<std::string>()
+                                                  : option.get<std::string>());
+      seeds.push_back(std::move(seed));
+    }
+    if (auto err = CheckTrackingSeeds(seeds)) return Error(400, *err);
+    o.tracking_categories = std::move(seeds);
+  }
   OrgEntry& e = s.AddOrg(o);
   return JsonReply(201, {{"tenant_id", e.tenant_id}, {"name", e.name}});
 }

@@ -231,6 +231,39 @@ TEST_F(AdminE2E, ApiBodiesOverTenMegabytesAre413) {
   EXPECT_EQ(r->status, 413);
 }
 
+TEST_F(AdminE2E, OrgsCanBeCreatedWithTheirOwnTrackingCategories) {
+  HttpResult created =
+      client_.Json("POST", "/_sim/orgs",
+                   {{"name", "Tracked Ltd"},
+                    {"tracking_categories",
+                     {{{"name", "Project"}, {"options", {"Alpha", {{"name", "Beta"}}}}}}}});
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string tenant = created.Json()["tenant_id"];
+  const std::string token = sim_.CreateGrant({tenant})["access_token"];  // settings.read
+  HttpResult r =
+      client_.Request("GET", "/api.xro/2.0/TrackingCategories", "", ApiHeaders(token, tenant));
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto cats = r.Json()["TrackingCategories"];
+  ASSERT_EQ(cats.size(), 1u);
+  EXPECT_EQ(cats[0]["Name"], "Project");
+  EXPECT_EQ(cats[0]["Options"][1]["Name"], "Beta");
+  // The default seed elsewhere; a scope without settings is refused.
+  EXPECT_EQ(Get("/api.xro/2.0/TrackingCategories")->Json()["TrackingCategories"].size(), 2u);
+  std::string no_settings = sim_.CreateGrant({tenant}, {"accounting.invoices"})["access_token"];
+  EXPECT_EQ(
+      client_.Request("GET", "/api.xro/2.0/TrackingCategories", "", ApiHeaders(no_settings, tenant))
+          .status,
+      401);
+  EXPECT_EQ(client_
+                .Json("POST", "/_sim/orgs",
+                      {{"tracking_categories",
+                        {{{"name", "A"}, {"options", {"x"}}},
+                         {{"name", "B"}, {"options", {"x"}}},
+                         {{"name", "C"}, {"options", {"x"}}}}}})
+                .status,
+            400);
+}
+
 TEST_F(AdminE2E, BadAdminRequestsAreRefused) {
   EXPECT_EQ(client_.Json("POST", "/_sim/faults", {{"path", "/x"}}).status, 400);
   EXPECT_EQ(client_.Json("POST", "/_sim/faults", {{"path", "/x"}, {"headers", "X: 1"}}).status,

@@ -31,8 +31,8 @@ std::vector<std::string> Segments(const std::string& path) {
 // The resource name as the simulator spells it, or "" if not served.
 std::string Resource(const std::vector<std::string>& seg) {
   if (seg.empty()) return "";
-  for (const char* r : {"Organisation", "Currencies", "TaxRates", "Accounts", "Items", "Contacts",
-                        "Invoices", "Payments"}) {
+  for (const char* r : {"Organisation", "Currencies", "TaxRates", "Accounts", "Items",
+                        "TrackingCategories", "Contacts", "Invoices", "Payments"}) {
     if (EqualsIgnoreCase(seg[0], r)) return r;
   }
   return "";
@@ -70,7 +70,7 @@ std::vector<std::string> AllowedScopes(const Request& request) {
     return write_scopes;
   };
   if (resource == "Organisation" || resource == "Currencies" || resource == "TaxRates" ||
-      resource == "Accounts")
+      resource == "Accounts" || resource == "TrackingCategories")
     return scopes({"accounting.settings"});
   // Items: settings in the legacy model, accounting.invoices in the granular one.
   if (resource == "Items") return scopes({"accounting.settings", "accounting.invoices"});

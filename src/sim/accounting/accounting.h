@@ -9,12 +9,19 @@
 #include <chrono>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "sim/accounting/http_types.h"
 
 namespace xero_sim {
+
+// A tracking category to seed: its name and its options' names.
+struct TrackingSeed {
+  std::string name;
+  std::vector<std::string> options;
+};
 
 struct OrgOptions {
   std::string name = "Demo Company (NZ)";
@@ -31,7 +38,14 @@ struct OrgOptions {
   // Xero's organisation short code ("!" and 5 letters or digits); empty: a
   // random one. sim-core makes it unique among its organisations.
   std::string short_code;
+  // Tracking categories (Xero allows at most 2 active ones); nullopt: Region
+  // (North, South, East, West) and Department (Sales, Consulting).
+  std::optional<std::vector<TrackingSeed>> tracking_categories;
 };
+
+// Why `seeds` cannot be an organisation's tracking categories (more than 2,
+// empty or duplicate names, a category without options), or nullopt.
+std::optional<std::string> CheckTrackingSeeds(const std::vector<TrackingSeed>& seeds);
 
 class Organisation;  // all accounting data of one tenant
 

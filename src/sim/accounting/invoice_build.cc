@@ -30,6 +30,66 @@ bool TransitionAllowed(const std::string& from, const std::string& to, bool has_
   return false;
 }
 
+// A line's Tracking ([{Name, Option}] or with TrackingCategoryID / TrackingOptionID)
+// resolved against the organisation's tracking categories, as Xero echoes it:
+// [{TrackingCategoryID, TrackingOptionID, Name, Option}].
+nlohmann::json ResolveTracking(const Organisation& org, const nlohmann::json& tracking,
+                               std::vector<std::string>& errors) {
+  nlohmann::json out = nlohmann::json::array();
+  if (tracking.size() > 2) {
+    errors.push_back("A line item can have a maximum of 2 tracking categories");
+    return out;
+  }
+  std::vector<std::string> seen;
+  for (const auto& t : tracking) {
+    if (t.is_null()) continue;
+    const std::string cat_id = StringField(t, "TrackingCategoryID");
+    const std::string cat_name = StringField(t, "Name");
+    if (cat_id.empty() && cat_name.empty()) {
+      errors.push_back("A tracking category must be given by Name or TrackingCategoryID");
+      continue;
+    }
+    const TrackingCategory* cat = org.TrackingCategoryByIdOrName(cat_id, cat_name);
+    if (cat == nullptr) {
+      errors.push_back(fmt::format("The tracking category '{}' does not exist",
+                                   cat_id.empty() ? cat_name : cat_id));
+      continue;
+    }
+    if (std::find(seen.begin(), seen.end(), cat->category_id) != seen.end()) {
+      errors.push_back(fmt::format(
+          "The tracking category '{}' is given more than once on a line item", cat->name));
+      continue;
+    }
+    seen.push_back(cat->category_id);
+    const std::string opt_id = StringField(t, "TrackingOptionID");
+    const std::string opt_name = StringField(t, "Option");
+    if (opt_id.empty() && opt_name.empty()) {
+      errors.push_back(
+          fmt::format("A tracking option must be given for the tracking category '{}' (Option or "
+                      "TrackingOptionID)",
+                      cat->name));
+      continue;
+    }
+    const TrackingOption* option = nullptr;
+    for (const auto& o : cat->options)
+      if (o.status == "ACTIVE" && (!opt_id.empty() ? EqualsIgnoreCase(o.option_id, opt_id)
+                                                   : EqualsIgnoreCase(o.name, opt_name)))
+        option = &o;
+    if (option == nullptr) {
+      errors.push_back(
+          fmt::format("The tracking option '{}' does not exist in the tracking "
+                      "category '{}'",
+                      opt_id.empty() ? opt_name : opt_id, cat->name));
+      continue;
+    }
+    out.push_back({{"TrackingCategoryID", cat->category_id},
+                   {"TrackingOptionID", option->option_id},
+                   {"Name", cat->name},
+                   {"Option", option->name}});
+  }
+  return out;
+}
+
 struct LineContext {
   Ctx& ctx;
   const std::string& type;
@@ -161,11 +221,7 @@ std::optional<LineItem> BuildLine(LineContext& lc, const nlohmann::json& l,
     else
       line.tax_amount = (line.line_amount * rate->rate / kHundred).Round(2);
   }
-  if (Has(l, "Tracking")) {
-    line.tracking = l["Tracking"];
-    if (line.tracking.size() > 2)
-      lc.errors.push_back("A line item can have a maximum of 2 tracking categories");
-  }
+  if (Has(l, "Tracking")) line.tracking = ResolveTracking(org, l["Tracking"], lc.errors);
   return line;
 }
 

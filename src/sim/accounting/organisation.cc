@@ -73,6 +73,28 @@ std::string CurrencyName(const std::string& code) {
 
 }  // namespace
 
+std::vector<TrackingSeed> DefaultTrackingSeeds() {
+  return {{"Region", {"North", "South", "East", "West"}}, {"Department", {"Sales", "Consulting"}}};
+}
+
+std::optional<std::string> CheckTrackingSeeds(const std::vector<TrackingSeed>& seeds) {
+  if (seeds.size() > 2) return "at most 2 tracking categories (Xero's limit of active ones)";
+  for (std::size_t i = 0; i < seeds.size(); ++i) {
+    if (seeds[i].name.empty()) return "a tracking category needs a name";
+    if (seeds[i].options.empty()) return "tracking category " + seeds[i].name + " has no options";
+    for (std::size_t j = 0; j < i; ++j)
+      if (EqualsIgnoreCase(seeds[i].name, seeds[j].name))
+        return "duplicate tracking category " + seeds[i].name;
+    for (std::size_t a = 0; a < seeds[i].options.size(); ++a) {
+      if (seeds[i].options[a].empty()) return "an empty option in " + seeds[i].name;
+      for (std::size_t b = 0; b < a; ++b)
+        if (EqualsIgnoreCase(seeds[i].options[a], seeds[i].options[b]))
+          return "duplicate option " + seeds[i].options[a] + " in " + seeds[i].name;
+    }
+  }
+  return std::nullopt;
+}
+
 std::string ShortCodeFrom(std::uint64_t bits) {
   static constexpr char kChars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
   std::string code = "!";
@@ -172,6 +194,7 @@ void Organisation::Seed(std::int64_t now_ms) {
     it.updated_ms = now_ms;
     items.push_back(std::move(it));
   }
+  SeedTracking(options.tracking_categories.value_or(DefaultTrackingSeeds()));
   contacts.clear();
   RebuildIndexes();
   if (options.seed_contacts) {
@@ -260,6 +283,27 @@ void Organisation::RebuildIndexes() {
 const Account* Organisation::AccountByCode(const std::string& code) const {
   for (const auto& a : accounts)
     if (a.status != "DELETED" && EqualsIgnoreCase(a.code, code)) return &a;
+  return nullptr;
+}
+
+void Organisation::SeedTracking(const std::vector<TrackingSeed>& seeds) {
+  tracking_categories.clear();
+  for (const auto& seed : seeds) {
+    TrackingCategory c;
+    c.category_id = NewGuid(rng);
+    c.name = seed.name;
+    for (const auto& option : seed.options) c.options.push_back({NewGuid(rng), option, "ACTIVE"});
+    tracking_categories.push_back(std::move(c));
+  }
+}
+
+const TrackingCategory* Organisation::TrackingCategoryByIdOrName(const std::string& id,
+                                                                 const std::string& name) const {
+  for (const auto& c : tracking_categories) {
+    if (c.status != "ACTIVE") continue;
+    if (!id.empty() ? EqualsIgnoreCase(c.category_id, id) : EqualsIgnoreCase(c.name, name))
+      return &c;
+  }
   return nullptr;
 }
 

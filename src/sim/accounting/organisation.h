@@ -57,6 +57,19 @@ struct Item {
   std::int64_t updated_ms = 0;
 };
 
+struct TrackingOption {
+  std::string option_id;
+  std::string name;
+  std::string status = "ACTIVE";
+};
+
+struct TrackingCategory {
+  std::string category_id;
+  std::string name;
+  std::string status = "ACTIVE";
+  std::vector<TrackingOption> options;
+};
+
 struct Contact {
   std::string contact_id;
   std::string name;
@@ -121,6 +134,9 @@ struct Payment {
   std::int64_t updated_ms = 0;
 };
 
+// Region (North, South, East, West) and Department (Sales, Consulting).
+std::vector<TrackingSeed> DefaultTrackingSeeds();
+
 // Xero's short code format, "!" and 5 letters or digits, drawn from `bits`.
 std::string ShortCodeFrom(std::uint64_t bits);
 
@@ -135,6 +151,7 @@ class Organisation {
   std::vector<TaxRate> tax_rates;
   std::vector<CurrencyInfo> currencies;
   std::vector<Item> items;
+  std::vector<TrackingCategory> tracking_categories;
   std::vector<Contact> contacts;  // in creation order
   std::vector<Invoice> invoices;  // in creation order
   std::vector<Payment> payments;  // in creation order
@@ -142,8 +159,11 @@ class Organisation {
   long duplicate_numbers_attempted = 0;
   std::mt19937_64 rng;
 
-  // Seeds the demo chart of accounts, tax rates, currencies, items, contacts.
+  // Seeds the demo chart of accounts, tax rates, currencies, items, tracking
+  // categories, contacts.
   void Seed(std::int64_t now_ms);
+  // Replaces the tracking categories with new ones (new IDs) made from `seeds`.
+  void SeedTracking(const std::vector<TrackingSeed>& seeds);
 
   // Appends and indexes a new record; returns the stored one (references to
   // earlier records may be invalidated).
@@ -162,6 +182,9 @@ class Organisation {
   const Account* AccountById(const std::string& id) const;
   const TaxRate* TaxRateByType(const std::string& tax_type) const;
   const Item* ItemByCode(const std::string& code) const;
+  // By TrackingCategoryID, or else by name (case-insensitive), ACTIVE ones only.
+  const TrackingCategory* TrackingCategoryByIdOrName(const std::string& id,
+                                                     const std::string& name) const;
   bool HasCurrency(const std::string& code) const;
   const Contact* ContactById(const std::string& id) const;
   Contact* ContactById(const std::string& id);

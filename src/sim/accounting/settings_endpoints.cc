@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// GET Organisation, Currencies, TaxRates, Accounts, Items.
+// GET Organisation, Currencies, TaxRates, Accounts, Items, TrackingCategories.
 #include <fmt/format.h>
 
 #include "sim/accounting/accounting_internal.h"
@@ -99,6 +99,16 @@ nlohmann::json ItemJson(const Item& i) {
           {"PurchaseDetails", nlohmann::json::object()}};
 }
 
+nlohmann::json TrackingCategoryJson(const TrackingCategory& c) {
+  nlohmann::json options = nlohmann::json::array();
+  for (const auto& o : c.options)
+    options.push_back({{"TrackingOptionID", o.option_id}, {"Name", o.name}, {"Status", o.status}});
+  return {{"TrackingCategoryID", c.category_id},
+          {"Name", c.name},
+          {"Status", c.status},
+          {"Options", std::move(options)}};
+}
+
 }  // namespace
 
 Response HandleSettings(Ctx& ctx, const std::string& resource,
@@ -140,6 +150,13 @@ Response HandleSettings(Ctx& ctx, const std::string& resource,
     for (const auto& a : org.accounts)
       if ((id.empty() || EqualsIgnoreCase(id, a.account_id)) && (!since || a.updated_ms >= *since))
         items.push_back(AccountJson(org, a));
+  } else if (resource == "TrackingCategories") {
+    auto archived = QueryParam(ctx.req, "includeArchived");
+    const bool include_archived = archived && EqualsIgnoreCase(*archived, "true");
+    for (const auto& c : org.tracking_categories)
+      if (id.empty() ? (include_archived || c.status == "ACTIVE")
+                     : EqualsIgnoreCase(id, c.category_id))
+        items.push_back(TrackingCategoryJson(c));
   } else if (resource == "Items") {
     const auto since = id.empty() ? IfModifiedSince(ctx.req) : std::nullopt;
     for (const auto& i : org.items)

@@ -166,6 +166,14 @@ json ToJson(const Organisation& org) {
                   {"account", x.sales_account_code},
                   {"tax_type", x.sales_tax_type},
                   {"updated_ms", x.updated_ms}});
+  json& tc = j["tracking_categories"] = json::array();
+  for (const auto& x : org.tracking_categories) {
+    json options = json::array();
+    for (const auto& o : x.options)
+      options.push_back({{"id", o.option_id}, {"name", o.name}, {"status", o.status}});
+    tc.push_back(
+        {{"id", x.category_id}, {"name", x.name}, {"status", x.status}, {"options", options}});
+  }
   json& c = j["contacts"] = json::array();
   for (const auto& x : org.contacts)
     c.push_back({{"id", x.contact_id},
@@ -248,6 +256,19 @@ std::unique_ptr<Organisation> OrganisationFromJson(const json& j) {
       i.sales_tax_type = x.at("tax_type");
       i.updated_ms = x.value("updated_ms", org->created_ms);
       org->items.push_back(std::move(i));
+    }
+    if (j.contains("tracking_categories")) {
+      for (const auto& x : j.at("tracking_categories")) {
+        TrackingCategory c;
+        c.category_id = x.at("id");
+        c.name = x.at("name");
+        c.status = x.at("status");
+        for (const auto& opt : x.at("options"))
+          c.options.push_back({opt.at("id"), opt.at("name"), opt.at("status")});
+        org->tracking_categories.push_back(std::move(c));
+      }
+    } else {  // states from before tracking categories: the default seed
+      org->SeedTracking(DefaultTrackingSeeds());
     }
     for (const auto& x : j.at("contacts")) {
       Contact c;

@@ -146,6 +146,8 @@ TEST(Scopes, GranularAndLegacyScopesPerEndpoint) {
             (V{"accounting.settings", "accounting.settings.read"}));
   EXPECT_EQ(Scopes("GET", "/api.xro/2.0/Organisation"),
             (V{"accounting.settings", "accounting.settings.read"}));
+  EXPECT_EQ(Scopes("GET", "/api.xro/2.0/TrackingCategories/x"),
+            (V{"accounting.settings", "accounting.settings.read"}));
   EXPECT_EQ(Scopes("GET", "/api.xro/2.0/Items"),
             (V{"accounting.invoices", "accounting.invoices.read", "accounting.settings",
                "accounting.settings.read"}));
