@@ -91,6 +91,7 @@ Response HandleAccounting(Organisation& org, const Request& request,
     if (resource == "Contacts") return HandleContacts(ctx, rest);
     if (resource == "Invoices") return HandleInvoices(ctx, rest);
     if (resource == "Payments") return HandlePayments(ctx, rest);
+    if (resource == "Items") return HandleItems(ctx, rest);
     return HandleSettings(ctx, resource, rest);
   } catch (const std::exception& e) {
     // A bug in the simulator, not a Xero behaviour: say so plainly.
@@ -230,7 +231,7 @@ Response BatchResponse(Ctx& ctx, const std::string& key, std::vector<ElementResu
     if (!j.is_object()) j = nlohmann::json::object();
     if (!r.errors.empty()) {
       any_error = true;
-      j[error_flag] = true;
+      if (!error_flag.empty()) j[error_flag] = true;
       j["StatusAttributeString"] = "ERROR";
       j["ValidationErrors"] = MessagesJson(r.errors);
       if (!r.warnings.empty()) j["Warnings"] = MessagesJson(r.warnings);

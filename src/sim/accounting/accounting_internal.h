@@ -68,7 +68,8 @@ struct ElementResult {
 // Xero's batch answer: summarizeErrors=false → 200 with every element and its
 // StatusAttributeString; otherwise 200 when all succeeded, else a 400
 // ValidationException listing only the failed elements (the valid ones were
-// created anyway). `error_flag` is "HasErrors" or "HasValidationErrors".
+// created anyway). `error_flag` is "HasErrors" or "HasValidationErrors" ("" for
+// schemas without one, such as Item).
 Response BatchResponse(Ctx& ctx, const std::string& key, std::vector<ElementResult> results,
                        const std::string& error_flag);
 
@@ -77,6 +78,7 @@ Response HandleSettings(Ctx& ctx, const std::string& resource,
 Response HandleContacts(Ctx& ctx, const std::vector<std::string>& rest);
 Response HandleInvoices(Ctx& ctx, const std::vector<std::string>& rest);
 Response HandlePayments(Ctx& ctx, const std::vector<std::string>& rest);
+Response HandleItems(Ctx& ctx, const std::vector<std::string>& rest);
 
 nlohmann::json ContactJson(const Contact& c);
 nlohmann::json ContactSummaryJson(const Contact& c);

@@ -127,8 +127,11 @@ std::optional<LineItem> BuildLine(LineContext& lc, const nlohmann::json& l,
   line.discount_rate = NumberField(l, "DiscountRate", bad);
   line.discount_amount = NumberField(l, "DiscountAmount", bad);
   if (bad) lc.errors.push_back("A line item amount is outside the range Xero accepts");
-  if (!line.unit_amount && !line_amount && item != nullptr && line.quantity)
-    line.unit_amount = item->sales_unit_price;
+  // The item's SalesDetails on sales invoices, its PurchaseDetails on bills.
+  const ItemDetails* details =
+      item == nullptr ? nullptr : (lc.type == "ACCPAY" ? &item->purchase : &item->sales);
+  if (!line.unit_amount && !line_amount && details != nullptr && line.quantity)
+    line.unit_amount = details->unit_price;
   // Account.
   const Account* account = nullptr;
   std::string code = StringField(l, "AccountCode");
@@ -142,8 +145,8 @@ std::optional<LineItem> BuildLine(LineContext& lc, const nlohmann::json& l,
     if (account == nullptr)
       lc.errors.push_back(fmt::format("Account code '{}' is not a valid code for this document.",
                                       StringField(l, "AccountID")));
-  } else if (item != nullptr && lc.type == "ACCREC") {
-    account = org.AccountByCode(item->sales_account_code);
+  } else if (details != nullptr && !details->account_code.empty()) {
+    account = org.AccountByCode(details->account_code);
   }
   if (account != nullptr) line.account_code = account->code;
   const bool has_amount = line.unit_amount.has_value() || line_amount.has_value();
@@ -165,8 +168,8 @@ std::optional<LineItem> BuildLine(LineContext& lc, const nlohmann::json& l,
     }
   } else if (account != nullptr) {
     rate = org.TaxRateByType(account->tax_type);
-  } else if (item != nullptr) {
-    rate = org.TaxRateByType(item->sales_tax_type);
+  } else if (details != nullptr && !details->tax_type.empty()) {
+    rate = org.TaxRateByType(details->tax_type);
   }
   if (rate != nullptr) line.tax_type = rate->tax_type;
   if (lc.amount_types == "NoTax") {

@@ -188,9 +188,10 @@ void Organisation::Seed(std::int64_t now_ms) {
     it.code = r.code;
     it.name = r.name;
     it.description = r.description;
-    it.sales_unit_price = *Decimal::Parse(r.price);
-    it.sales_account_code = r.account;
-    it.sales_tax_type = tax.output;
+    it.sales.unit_price = *Decimal::Parse(r.price);
+    it.sales.account_code = r.account;
+    it.sales.tax_type = tax.output;
+    it.is_purchased = false;
     it.updated_ms = now_ms;
     items.push_back(std::move(it));
   }

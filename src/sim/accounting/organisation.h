@@ -46,15 +46,28 @@ struct CurrencyInfo {
   std::string description;
 };
 
+// Xero's Purchase schema: an item's SalesDetails or PurchaseDetails. Empty strings and
+// an absent price mean "not set".
+struct ItemDetails {
+  std::optional<Decimal> unit_price;
+  std::string account_code;
+  std::string cogs_account_code;
+  std::string tax_type;
+  bool operator==(const ItemDetails&) const = default;
+};
+
 struct Item {
   std::string item_id;
-  std::string code;
+  std::string code;  // unique per organisation (case-insensitive), at most 30 characters
   std::string name;
-  std::string description;
-  Decimal sales_unit_price;
-  std::string sales_account_code;
-  std::string sales_tax_type;
+  std::string description;  // sales description
+  std::string purchase_description;
+  bool is_sold = true;
+  bool is_purchased = true;
+  ItemDetails sales;     // used on ACCREC lines
+  ItemDetails purchase;  // used on ACCPAY lines
   std::int64_t updated_ms = 0;
+  bool operator==(const Item&) const = default;
 };
 
 struct TrackingOption {

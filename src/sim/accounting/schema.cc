@@ -193,6 +193,16 @@ const std::vector<SchemaSpec>& Schemas() {
         I(S("UpdatedDateUTC")),
         I(B("AddToWatchlist")),
         I(A("ValidationErrors", "ValidationError"))}},
+      {"Items", {A("Items", "Item")}},
+      {"Item",
+       {S("Code"),
+        I(S("InventoryAssetAccountCode")),  // tracked inventory is not modelled
+        S("Name"), B("IsSold"), B("IsPurchased"), S("Description"), S("PurchaseDescription"),
+        O("PurchaseDetails", "Purchase"), O("SalesDetails", "Purchase"),
+        I(B("IsTrackedAsInventory")), I(N("TotalCostPool")), I(N("QuantityOnHand")),
+        I(S("UpdatedDateUTC")), S("ItemID"), I(S("StatusAttributeString")),
+        I(A("ValidationErrors", "ValidationError"))}},
+      {"Purchase", {N("UnitPrice"), S("AccountCode"), S("COGSAccountCode"), S("TaxType")}},
       {"ValidationError", {S("Message")}},
   };
   return kSchemas;

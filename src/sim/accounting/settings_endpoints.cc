@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// GET Organisation, Currencies, TaxRates, Accounts, Items, TrackingCategories.
+// GET Organisation, Currencies, TaxRates, Accounts, TrackingCategories.
 #include <fmt/format.h>
 
 #include "sim/accounting/accounting_internal.h"
@@ -83,22 +83,6 @@ nlohmann::json TaxRateJson(const TaxRate& t) {
                                                     {"IsNonRecoverable", false}}})}};
 }
 
-nlohmann::json ItemJson(const Item& i) {
-  return {{"ItemID", i.item_id},
-          {"Code", i.code},
-          {"Name", i.name},
-          {"Description", i.description},
-          {"IsSold", true},
-          {"IsPurchased", false},
-          {"IsTrackedAsInventory", false},
-          {"UpdatedDateUTC", MsDateForMillis(i.updated_ms)},
-          {"SalesDetails",
-           {{"UnitPrice", Money(i.sales_unit_price)},
-            {"AccountCode", i.sales_account_code},
-            {"TaxType", i.sales_tax_type}}},
-          {"PurchaseDetails", nlohmann::json::object()}};
-}
-
 nlohmann::json TrackingCategoryJson(const TrackingCategory& c) {
   nlohmann::json options = nlohmann::json::array();
   for (const auto& o : c.options)
@@ -157,12 +141,6 @@ Response HandleSettings(Ctx& ctx, const std::string& resource,
       if (id.empty() ? (include_archived || c.status == "ACTIVE")
                      : EqualsIgnoreCase(id, c.category_id))
         items.push_back(TrackingCategoryJson(c));
-  } else if (resource == "Items") {
-    const auto since = id.empty() ? IfModifiedSince(ctx.req) : std::nullopt;
-    for (const auto& i : org.items)
-      if ((id.empty() || EqualsIgnoreCase(id, i.item_id) || EqualsIgnoreCase(id, i.code)) &&
-          (!since || i.updated_ms >= *since))
-        items.push_back(ItemJson(i));
   }
   if (!id.empty() && items.empty()) return NotFound();
   return JsonResponse(200, Envelope(ctx.org.rng, ctx.now, resource, items));

@@ -29,6 +29,22 @@ std::optional<Decimal> ToOptD(const json& j) {
   return ToD(j);
 }
 
+json DetailsToJson(const ItemDetails& d) {
+  return {{"unit_price", OptD(d.unit_price)},
+          {"account", d.account_code},
+          {"cogs_account", d.cogs_account_code},
+          {"tax_type", d.tax_type}};
+}
+
+ItemDetails DetailsFromJson(const json& j) {
+  ItemDetails d;
+  d.unit_price = ToOptD(j.at("unit_price"));
+  d.account_code = j.at("account");
+  d.cogs_account_code = j.at("cogs_account");
+  d.tax_type = j.at("tax_type");
+  return d;
+}
+
 json LineToJson(const LineItem& l) {
   return {{"id", l.line_item_id},
           {"description", l.description},
@@ -162,9 +178,11 @@ json ToJson(const Organisation& org) {
                   {"code", x.code},
                   {"name", x.name},
                   {"description", x.description},
-                  {"price", D(x.sales_unit_price)},
-                  {"account", x.sales_account_code},
-                  {"tax_type", x.sales_tax_type},
+                  {"purchase_description", x.purchase_description},
+                  {"is_sold", x.is_sold},
+                  {"is_purchased", x.is_purchased},
+                  {"sales", DetailsToJson(x.sales)},
+                  {"purchase", DetailsToJson(x.purchase)},
                   {"updated_ms", x.updated_ms}});
   json& tc = j["tracking_categories"] = json::array();
   for (const auto& x : org.tracking_categories) {
@@ -251,9 +269,18 @@ std::unique_ptr<Organisation> OrganisationFromJson(const json& j) {
       i.code = x.at("code");
       i.name = x.at("name");
       i.description = x.at("description");
-      i.sales_unit_price = ToD(x.at("price"));
-      i.sales_account_code = x.at("account");
-      i.sales_tax_type = x.at("tax_type");
+      if (x.contains("sales")) {
+        i.purchase_description = x.at("purchase_description");
+        i.is_sold = x.at("is_sold");
+        i.is_purchased = x.at("is_purchased");
+        i.sales = DetailsFromJson(x.at("sales"));
+        i.purchase = DetailsFromJson(x.at("purchase"));
+      } else {  // states from before writable items: sales details only
+        i.sales.unit_price = ToD(x.at("price"));
+        i.sales.account_code = x.at("account");
+        i.sales.tax_type = x.at("tax_type");
+        i.is_purchased = false;
+      }
       i.updated_ms = x.value("updated_ms", org->created_ms);
       org->items.push_back(std::move(i));
     }

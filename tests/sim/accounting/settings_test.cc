@@ -116,6 +116,7 @@ TEST(Settings, UnknownResourceIs404AndWritesAre405) {
   SimOrg sim;
   EXPECT_EQ(sim.Get("/api.xro/2.0/Journals").status, 404);
   EXPECT_EQ(sim.Call("PUT", "/api.xro/2.0/Accounts", nlohmann::json::object()).status, 405);
+  EXPECT_EQ(sim.Call("DELETE", "/api.xro/2.0/Items/BOOK").status, 404);
 }
 
 std::vector<std::string> Scopes(const std::string& method, const std::string& path) {
@@ -151,6 +152,7 @@ TEST(Scopes, GranularAndLegacyScopesPerEndpoint) {
   EXPECT_EQ(Scopes("GET", "/api.xro/2.0/Items"),
             (V{"accounting.invoices", "accounting.invoices.read", "accounting.settings",
                "accounting.settings.read"}));
+  EXPECT_EQ(Scopes("PUT", "/api.xro/2.0/Items"), (V{"accounting.invoices", "accounting.settings"}));
   EXPECT_TRUE(Scopes("GET", "/api.xro/2.0/Journals").empty());
   EXPECT_TRUE(Scopes("GET", "/connections").empty());
 }
