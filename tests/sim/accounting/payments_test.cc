@@ -56,6 +56,33 @@ TEST(Payments, PartialThenFullPaymentMarksPaid) {
   EXPECT_EQ(sim.Get(kPayments).json["Payments"].size(), 2u);
 }
 
+TEST(Payments, InvoiceReadsByIdAndByIdsCarryThePayments) {
+  SimOrg sim;
+  auto inv = sim.CreateInvoice(SimpleInvoice("P-R"));
+  json pay = PaymentFor(inv, 40.0);
+  pay["CurrencyRate"] = 1.0;
+  Reply r = sim.Call("PUT", kPayments, pay);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string payment_id = r.json["Payments"][0]["PaymentID"];
+  const std::string id = inv["InvoiceID"];
+  const json by_id = GetInvoice(sim, inv);
+  const json by_ids = sim.Get("/api.xro/2.0/Invoices", {{"IDs", id}}).json["Invoices"][0];
+  for (const json& read : {by_id, by_ids}) {
+    ASSERT_EQ(read["Payments"].size(), 1u) << read.dump();
+    const json& p = read["Payments"][0];
+    EXPECT_EQ(p["PaymentID"], payment_id);
+    EXPECT_EQ(p["Date"], "/Date(1795132800000+0000)/");
+    EXPECT_DOUBLE_EQ(p["Amount"].get<double>(), 40.0);
+    EXPECT_EQ(p["Reference"], "bank ref");
+    EXPECT_DOUBLE_EQ(p["CurrencyRate"].get<double>(), 1.0);
+  }
+  // A deleted payment is no longer listed on the invoice.
+  ASSERT_EQ(
+      sim.Call("POST", std::string(kPayments) + "/" + payment_id, {{"Status", "DELETED"}}).status,
+      200);
+  EXPECT_TRUE(GetInvoice(sim, inv)["Payments"].empty());
+}
+
 TEST(Payments, OverpaymentDraftAndWrongAccountRejected) {
   SimOrg sim;
   auto inv = sim.CreateInvoice(SimpleInvoice("P-2"));
