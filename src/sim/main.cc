@@ -9,6 +9,7 @@
 #include <iostream>
 #include <string>
 
+#include "sim/capture.h"
 #include "sim/router.h"
 #include "sim/server.h"
 #include "sim/sim_state.h"
@@ -19,11 +20,14 @@ int main(int argc, char** argv) {
   xero_sim::ServerOptions options;
   std::string port_file;
   std::string state_file;
+  std::string capture_file;
   app.add_option("--listen", options.listen, "HOST:PORT to listen on (port 0: ephemeral)");
   app.add_option("--port-file", port_file, "write the bound port to this file");
   app.add_option("--state", state_file, "load state from FILE at start, save it on exit");
   app.add_option("--tls-cert", options.tls_cert, "PEM certificate chain (serve HTTPS)");
   app.add_option("--tls-key", options.tls_key, "PEM private key for --tls-cert");
+  app.add_option("--capture", capture_file,
+                 "append one JSON line per accounting write request to FILE");
   CLI11_PARSE(app, argc, argv);
 
   // 2. State, loaded from --state if the file exists.
@@ -35,9 +39,18 @@ int main(int argc, char** argv) {
     }
   }
 
-  // 3. Listen, and tell the caller where.
+  // 3. The capture file (--capture), appended to.
+  xero_sim::Capture capture;
+  if (!capture_file.empty()) {
+    if (auto err = capture.Open(capture_file)) {
+      std::cerr << "xero-sim: " << *err << "\n";
+      return 1;
+    }
+  }
+
+  // 4. Listen, and tell the caller where.
   boost::asio::io_context ioc(1);
-  xero_sim::Router router(state, state_file);
+  xero_sim::Router router(state, state_file, capture.enabled() ? &capture : nullptr);
   xero_sim::Server server(ioc, router);
   if (auto err = server.Listen(options)) {
     std::cerr << "xero-sim: " << *err << "\n";
@@ -49,7 +62,7 @@ int main(int argc, char** argv) {
     std::rename((port_file + ".tmp").c_str(), port_file.c_str());
   }
 
-  // 4. SIGTERM/SIGINT: save the state (if --state) and stop.
+  // 5. SIGTERM/SIGINT: save the state (if --state) and stop.
   int exit_code = 0;
   boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int) {
@@ -64,7 +77,7 @@ int main(int argc, char** argv) {
     ioc.stop();
   });
 
-  // 5. Serve.
+  // 6. Serve.
   server.Start();
   ioc.run();
   return exit_code;

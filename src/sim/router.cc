@@ -30,6 +30,7 @@ Plan Router::Route(Request request) {
   if (request.path == "/_sim" || request.path.starts_with("/_sim/")) {
     return Answer(HandleAdmin(state_, request, state_file_));
   }
+  if (capture_ != nullptr) capture_->Record(request);  // before faults, auth and validation
   std::optional<Fault> fault = state_.faults.Take(request.method, request.path);
   const std::chrono::milliseconds delay(fault ? fault->delay_ms : 0);
   if (fault && !fault->after_processing && (fault->drop || fault->status != 0)) {

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "sim/accounting/http_types.h"
+#include "sim/capture.h"
 #include "sim/rate_limiter.h"
 #include "sim/sim_state.h"
 
@@ -38,13 +39,16 @@ Plan PlanApiCall(SimState& state, Request request);
 class Router {
  public:
   // `state_file`: where POST /_sim/save writes (empty: saving is refused).
-  Router(SimState& state, std::string state_file)
-      : state_(state), state_file_(std::move(state_file)) {}
+  // `capture`: where accounting writes are recorded (--capture), or null; must
+  // outlive the router.
+  Router(SimState& state, std::string state_file, Capture* capture = nullptr)
+      : state_(state), state_file_(std::move(state_file)), capture_(capture) {}
   Plan Route(Request request);
 
  private:
   SimState& state_;
   std::string state_file_;
+  Capture* capture_;
 };
 
 }  // namespace xero_sim

@@ -42,7 +42,10 @@ void fail(beast::error_code ec, const char* what) {
 Request ToRequest(const http::request<http::string_body>& req) {
   Request r;
   r.method = std::string(req.method_string());
-  SplitTarget(std::string_view(req.target().data(), req.target().size()), &r.path, &r.query);
+  std::string_view target(req.target().data(), req.target().size());
+  SplitTarget(target, &r.path, &r.query);
+  if (std::size_t q = target.find('?'); q != std::string_view::npos)
+    r.raw_query = std::string(target.substr(q + 1));
   for (const auto& field : req) {
     std::string name(field.name_string());
     std::transform(name.begin(), name.end(), name.begin(),

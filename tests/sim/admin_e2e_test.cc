@@ -397,6 +397,71 @@ TEST(StateE2E, SavedOnSigtermAndLoadedAtStart) {
   EXPECT_EQ(invoices["Invoices"][0]["InvoiceNumber"], "KEEP-1");
 }
 
+std::vector<json> CaptureLines(const std::string& file) {
+  std::vector<json> out;
+  std::string text = xerod::testing::ReadFile(file);
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    EXPECT_NE(end, std::string::npos) << "unterminated line";
+    if (end == std::string::npos) break;
+    out.push_back(json::parse(text.substr(start, end - start)));
+    start = end + 1;
+  }
+  return out;
+}
+
+TEST(CaptureE2E, EveryAccountingWriteIsAppendedBeforeFaultsAuthAndValidation) {
+  TempDir dir;
+  const std::string file = dir.File("bodies.ndjson");
+  xerod::testing::WriteFile(file, "{\"earlier\":1}\n");  // appended to, not replaced
+  SimProcess sim({"--capture", file});
+  TestClient c = sim.Client();
+  const std::string tenant = sim.CreateOrg("Captured Ltd");
+  const std::string token = sim.CreateGrant({tenant})["access_token"];
+  auto headers = ApiHeaders(token, tenant);
+  const std::string good = R"({"Invoices":[{"Type":"ACCREC","Contact":{"Name":"A"}}]})";
+  EXPECT_EQ(c.Request("PUT", "/api.xro/2.0/Invoices?summarizeErrors=false", good, headers).status,
+            200);
+  EXPECT_EQ(c.Request("POST", "/api.xro/2.0/Contacts", "{not json", headers).status, 400);
+  EXPECT_EQ(c.Request("PUT", "/api.xro/2.0/Payments", "{}", {}).status, 401);  // no token
+  ASSERT_EQ(
+      c.Json("POST", "/_sim/faults", {{"path", "/api.xro/2.0/Items"}, {"status", 503}}).status,
+      201);
+  EXPECT_EQ(c.Request("POST", "/api.xro/2.0/Items", "{\"Code\":\"\xff\"}", headers).status, 503);
+  // Not captured: reads, identity, admin.
+  c.Request("GET", "/api.xro/2.0/Invoices", "", headers);
+  TokenRequest(c, "grant_type=refresh_token&refresh_token=x");
+  c.Json("POST", "/_sim/limits", {{"enabled", true}});
+  std::vector<json> lines;
+  ASSERT_TRUE(xerod::testing::WaitFor([&] {  // written before the answer, so already there
+    lines = CaptureLines(file);
+    return lines.size() >= 5;
+  }));
+  ASSERT_EQ(lines.size(), 5u);
+  EXPECT_EQ(lines[0], (json{{"earlier", 1}}));
+  lines.erase(lines.begin());
+  EXPECT_EQ(lines[0], (json{{"method", "PUT"},
+                            {"path", "/api.xro/2.0/Invoices"},
+                            {"query", "summarizeErrors=false"},
+                            {"body", good}}));
+  EXPECT_EQ(lines[1]["method"], "POST");
+  EXPECT_EQ(lines[1]["body"], "{not json");
+  EXPECT_EQ(lines[2]["path"], "/api.xro/2.0/Payments");
+  EXPECT_EQ(lines[2]["query"], "");
+  EXPECT_EQ(lines[3]["path"], "/api.xro/2.0/Items");
+  EXPECT_EQ(lines[3]["body"], "{\"Code\":\"\xEF\xBF\xBD\"}");  // not UTF-8: U+FFFD
+}
+
+TEST(CaptureE2E, AnUnwritableCaptureFileIsAStartupError) {
+  TempDir dir;
+  xerod::testing::Subprocess p({xerod::testing::BinaryPath("xero-sim"), "--listen", "127.0.0.1:0",
+                                "--capture", dir.File("missing/dir/bodies.ndjson")},
+                               {}, dir.File("log"));
+  EXPECT_EQ(p.Wait(std::chrono::seconds(10)), 1);
+  EXPECT_NE(p.Output().find("--capture"), std::string::npos);
+}
+
 TEST(StateE2E, CorruptStateFileIsAStartupError) {
   TempDir dir;
   xerod::testing::WriteFile(dir.File("state.json"), "{\"version\": 99}");

@@ -9,7 +9,8 @@ struct Request {
   std::string method;  // "GET", "PUT", "POST", "DELETE"
   std::string path;    // percent-decoded path, no query: "/api.xro/2.0/Invoices"
   std::multimap<std::string, std::string> query;  // percent-decoded query parameters, names as sent
-  std::map<std::string, std::string> headers;     // names lower-cased
+  std::string raw_query;  // the query string as sent, without '?' (for --capture)
+  std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
   std::string client_id;  // the calling app (the access token's client_id), set by sim-core
 };
