@@ -12,7 +12,8 @@ packages=(
   libcli11-dev libssl-dev libsystemd-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev googletest libbenchmark-dev
-  dbus-daemon dbus-bin python3 python3-aiosmtpd openssl sqlite3 util-linux procps curl
+  dbus-daemon dbus-bin python3 python3-aiosmtpd python3-jsonschema python3-yaml openssl sqlite3
+  util-linux procps curl
 )
 
 as_root() {
