@@ -6,6 +6,7 @@
 #include "sim/http_util.h"
 #include "sim/oauth.h"
 #include "sim/router.h"
+#include "sim/tokens.h"
 
 namespace xero_sim {
 namespace {
@@ -60,9 +61,32 @@ Response RunCall(SimState& state, const Request& request, const std::string& ten
   return response;
 }
 
+// Xero puts a correlation id on every API answer (what support asks for); a
+// replayed idempotent answer gets a fresh one, as it is a new request.
+Plan WithCorrelationId(Plan plan) {
+  std::string id = NewUuid();
+  if (plan.response) plan.response->headers.emplace_back("Xero-Correlation-Id", id);
+  if (plan.execute) {
+    plan.execute = [inner = std::move(plan.execute), id] {
+      Response r = inner();
+      r.headers.emplace_back("Xero-Correlation-Id", id);
+      return r;
+    };
+  }
+  return plan;
+}
+
+Plan PlanAuthorisedCall(SimState& state, Request request);
+
 }  // namespace
 
 Plan PlanApiCall(SimState& state, Request request) {
+  return WithCorrelationId(PlanAuthorisedCall(state, std::move(request)));
+}
+
+namespace {
+
+Plan PlanAuthorisedCall(SimState& state, Request request) {
   // 1. The access token.
   std::string token = BearerToken(request);
   if (token.empty()) return Answer(AccessTokenProblem(AccessError{}));
@@ -116,5 +140,7 @@ Plan PlanApiCall(SimState& state, Request request) {
   };
   return plan;
 }
+
+}  // namespace
 
 }  // namespace xero_sim
