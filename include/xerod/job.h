@@ -134,6 +134,9 @@ struct JobOutcome {
   std::optional<int> http_status;
   std::optional<Duration> retry_after;  // from Retry-After; overrides the backoff
   std::string request_id;               // Xero's correlation id
+  // kPermanent of a job whose last outcome was unknown: the question is
+  // settled (a person must look), so a retry by an operator sends it as it is.
+  bool resolved = false;
 
   static JobOutcome Succeeded(std::int64_t id, std::string xero_id, std::string link = {});
   static JobOutcome Transient(std::int64_t id, std::string error,

@@ -609,7 +609,7 @@ Status JobStore::ApplyOutcome(const Job& job, const JobOutcome& o, Events& event
       return again(JobState::kQueued, job.needs_reconcile, now_tp, o.messages, 1);
     }
     case OutcomeKind::kPermanent:
-      return dead(job.needs_reconcile, o.messages);
+      return dead(job.needs_reconcile && !o.resolved, o.messages);
     case OutcomeKind::kTransient:
       if (job.attempts >= job.max_attempts) return dead(job.needs_reconcile, o.messages);
       ++events.counters.retried;
