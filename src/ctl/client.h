@@ -29,6 +29,8 @@ class ManagerClient final : public sdbus::ProxyInterfaces<org::xerod::Xerod1::Ma
  private:
   void onJobStateChanged(const int64_t&, const std::string&, const std::string&, const std::string&,
                          const std::string&, const std::string&) override {}
+  void onJobCopied(const int64_t&, const std::string&, const std::string&, const std::string&,
+                   const std::string&, const std::string&, const std::string&) override {}
   void onHoldChanged(const std::string&, const bool&, const bool&, const std::string&) override {}
   void onConnectionStateChanged(const std::string&, const std::string&,
                                 const std::string&) override {}

@@ -11,14 +11,18 @@
 #include "dbus/control_service.h"
 #include "xerod/connection.h"
 #include "xerod/connection_manager.h"
+#include "xerod/copy_sender.h"
 #include "xerod/http_client.h"
 #include "xerod/job_queue.h"
 #include "xerod/log.h"
 #include "xerod/mailer.h"
+#include "xerod/rate_limiter.h"
+#include "xerod/scheduler.h"
 #include "xerod/secret.h"
 #include "xerod/store.h"
 #include "xerod/token_manager.h"
 #include "xerod/version.h"
+#include "xerod/xero_client.h"
 
 namespace xerod {
 
@@ -31,12 +35,21 @@ struct Daemon::Services {
   std::unique_ptr<ConnectionStore> connection_store;  // connections + refresh tokens
   std::unique_ptr<TokenManager> tokens;               // access tokens, refresh rotation
   std::unique_ptr<ConnectionManager> connections;     // connect / add / check / disconnect
-  std::unique_ptr<Mailer> mailer;                     // null without smtp (mailer_error says why)
+  // The copy pipeline: limiter -> client -> sender -> scheduler (docs/copy.md).
+  std::unique_ptr<RateLimiter> limiter;  // Xero's limits per tenant and per app
+  std::unique_ptr<XeroClient> xero;      // authenticated, limited, classified calls
+  std::unique_ptr<CopySender> sender;    // a batch of jobs into Xero
+  std::unique_ptr<LimiterGate> gate;     // may a connection make a call now?
+  std::unique_ptr<Scheduler> scheduler;  // due jobs, batched per connection, fairly
+  std::unique_ptr<Mailer> mailer;        // null without smtp (mailer_error says why)
   std::string mailer_error;
   std::unique_ptr<dbus::ControlService> control;  // D-Bus API (org.xerod.Xerod1)
 
   ~Services() {
-    // Transfers in flight end (kAborted) before the services they call back into go.
+    // No new batches; transfers in flight end (kAborted) before the services
+    // they call back into go. Jobs left running are found `unknown` at the next
+    // start and looked up in Xero before anything is resent.
+    if (scheduler) scheduler->Stop();
     control.reset();
     connections.reset();
     if (http) http->Shutdown();
@@ -74,7 +87,8 @@ Daemon::Daemon(DaemonOptions options, Config config)
     : options_(std::move(options)),
       config_(std::move(config)),
       signals_(io_, SIGTERM, SIGINT, SIGHUP),
-      watchdog_timer_(io_) {}
+      watchdog_timer_(io_),
+      stop_timer_(io_) {}
 
 Daemon::~Daemon() = default;
 
@@ -126,6 +140,7 @@ Status Daemon::Start() {
         if (services_->control) services_->control->ConnectionStateChanged(name, state, reason);
       });
 
+  StartCopy(*services);
   services->mailer = MakeMailer(io_, config_.smtp, &services->mailer_error);
 
   // The D-Bus API last: clients can call as soon as the name is owned.
@@ -148,6 +163,7 @@ Status Daemon::Start() {
                                  std::function<void(Result<dbus::TestEmailOutcome>)> done) {
     SendTestEmail(address, std::move(done));
   };
+  hooks.send_state = [this](const std::map<std::string, Hold>& holds) { return SendState(holds); };
   auto control = dbus::ControlService::Start(
       io_, *services->queue, std::move(hooks),
       {.bus = config_.dbus.bus,
@@ -160,7 +176,66 @@ Status Daemon::Start() {
   services->control = std::move(*control);
 
   services_ = std::move(services);
+  services_->scheduler->Start();
   return Ok();
+}
+
+void Daemon::StartCopy(Services& s) {
+  s.limiter = std::make_unique<RateLimiter>(config_.xero.limits);
+  XeroClientOptions xo;
+  xo.request_timeout = config_.xero.request_timeout;
+  s.xero = std::make_unique<XeroClient>(io_, *s.http, *s.tokens, *s.limiter, SystemClock(), xo);
+  // Read for every batch: a reload's connection settings apply to the next one.
+  s.sender =
+      std::make_unique<CopySender>(io_, *s.xero, SystemClock(), [this](const std::string& name) {
+        auto it = config_.connections.find(name);
+        return it == config_.connections.end() ? ConnectionSettings{} : it->second;
+      });
+  ConnectionStore* store = s.connection_store.get();
+  s.gate = std::make_unique<LimiterGate>(
+      *s.limiter, SystemClock(), [store](const std::string& name) -> std::optional<std::string> {
+        auto info = store->Get(name);
+        if (!info) return std::nullopt;
+        return info->tenant_id;
+      });
+  SchedulerOptions so;
+  so.max_in_flight = 1;  // one batch per connection: contacts are created once, in order
+  s.scheduler =
+      std::make_unique<Scheduler>(io_, *s.queue, *s.sender, SystemClock(), s.gate.get(), so);
+}
+
+dbus::SendState Daemon::SendState(const std::map<std::string, Hold>& holds) {
+  dbus::SendState state;
+  if (!services_ || !services_->limiter) return state;
+  Services& s = *services_;
+  state.copy = s.sender->stats();
+  auto global = holds.find("*");
+  const bool all_held = global != holds.end() && (global->second.paused || global->second.parked);
+  auto all = s.connection_store->List();
+  if (!all) return state;
+  const TimePoint now = SystemClock().Now();
+  std::uint64_t calls = 0;
+  for (const ConnectionInfo& c : *all) {
+    if (c.tenant_id.empty() || c.state == ConnectionState::kDisconnected ||
+        c.state == ConnectionState::kRevoked) {
+      continue;
+    }
+    dbus::SendState::Connection out;
+    out.tenant_id = c.tenant_id;
+    out.allowance = s.limiter->Allowance(c.tenant_id, now);
+    auto hold = holds.find(c.name);
+    const bool held = hold != holds.end() && (hold->second.paused || hold->second.parked);
+    out.may_send = c.state == ConnectionState::kActive && !held && !all_held;
+    if (out.may_send && out.allowance.paused_for == Duration(0)) {
+      calls += static_cast<std::uint64_t>(std::max(out.allowance.calls_per_minute, 0));
+    }
+    state.connections.emplace(c.name, std::move(out));
+  }
+  calls = std::min<std::uint64_t>(calls,
+                                  static_cast<std::uint64_t>(config_.xero.limits.app_per_minute));
+  state.allowance_per_minute =
+      calls * static_cast<std::uint64_t>(std::max(config_.queue.batch_size, 1));
+  return state;
 }
 
 void Daemon::SendTestEmail(const std::string& address,
@@ -212,7 +287,17 @@ int Daemon::Run() {
 
   notifier_.Ready(StatusLine());
   spdlog::info("ready: {}", StatusLine());
-  io_.run();
+  while (true) {
+    try {
+      io_.run();
+      break;
+    } catch (const std::exception& e) {
+      // A handler threw: a bug (every expected failure is a value). Keep
+      // serving: what was durable stays durable, and a job whose outcome got
+      // lost is looked up in Xero before anything is resent.
+      spdlog::critical("internal error, continuing: {}", e.what());
+    }
+  }
   spdlog::info("stopped");
   return 0;  // every stop we reach here is a requested one
 }
@@ -285,6 +370,27 @@ void Daemon::BeginStop(const char* why) {
   notifier_.Stopping();
   signals_.cancel();
   watchdog_timer_.cancel();
+  if (services_ && services_->scheduler) services_->scheduler->Stop();
+  DrainThenStop(std::chrono::steady_clock::now() + kStopDrain);
+}
+
+void Daemon::DrainThenStop(std::chrono::steady_clock::time_point deadline) {
+  const std::uint64_t busy =
+      services_ && services_->scheduler ? services_->scheduler->stats().in_flight : 0;
+  if (busy > 0 && std::chrono::steady_clock::now() < deadline) {
+    // Batches with Xero finish and their outcomes are recorded; D-Bus still answers.
+    stop_timer_.expires_after(std::chrono::milliseconds(20));
+    stop_timer_.async_wait([this, deadline](const boost::system::error_code& ec) {
+      if (!ec) DrainThenStop(deadline);
+    });
+    return;
+  }
+  if (busy > 0) {
+    spdlog::warn(
+        "{} batch(es) still with Xero after {} s; their jobs are looked up in Xero "
+        "before anything is resent at the next start",
+        busy, std::chrono::duration_cast<std::chrono::seconds>(kStopDrain).count());
+  }
   services_.reset();
   io_.stop();
 }

@@ -24,6 +24,10 @@
 
 namespace xerod {
 
+// How long SIGTERM waits for batches already with Xero (systemd's
+// TimeoutStopSec, 90 s by default, must be longer).
+inline constexpr std::chrono::seconds kStopDrain{20};
+
 struct DaemonOptions {
   std::string config_path;            // re-read on reload
   std::optional<LogLevel> log_level;  // --log-level: wins over the config, also after reloads
@@ -53,6 +57,13 @@ class Daemon {
                      std::function<void(Result<dbus::TestEmailOutcome>)> done);
   void DoWatchdog();
   std::string StatusLine() const;
+  struct Services;
+  // Builds the copy pipeline (limiter, client, sender, gate, scheduler) into `s`.
+  void StartCopy(Services& s);
+  // What the pipeline can do now (GetStatus).
+  dbus::SendState SendState(const std::map<std::string, Hold>& holds);
+  // SIGTERM: no new batches; batches with Xero are given until the deadline.
+  void DrainThenStop(std::chrono::steady_clock::time_point deadline);
 
   DaemonOptions options_;
   Config config_;
@@ -62,10 +73,11 @@ class Daemon {
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer watchdog_timer_;
+  boost::asio::steady_timer stop_timer_;
   std::optional<std::chrono::microseconds> watchdog_interval_;
   SdNotifier notifier_;
 
-  struct Services;  // everything started by Start(), stopped in reverse
+  // Everything started by Start(), stopped in reverse.
   std::unique_ptr<Services> services_;
 };
 

@@ -23,8 +23,10 @@
 
 #include "xerod/config.h"
 #include "xerod/connection.h"
+#include "xerod/copy_sender.h"
 #include "xerod/document.h"
 #include "xerod/job_queue.h"
+#include "xerod/rate_limiter.h"
 #include "xerod/status.h"
 
 namespace xerod {
@@ -45,6 +47,22 @@ struct TestEmailOutcome {
   std::vector<std::string> recipients;  // accepted by the server
 };
 
+// What the copy pipeline can do now, from the rate limiter's real state
+// (GetStatus; `xerod-ctl status` and `watch` base their ETA on it).
+struct SendState {
+  struct Connection {
+    std::string tenant_id;
+    RateAllowance allowance;  // of its tenant
+    bool may_send = false;    // active and not held
+  };
+  std::map<std::string, Connection> connections;
+  // Documents per minute the connections that may send can get through now:
+  // the sum of their per-minute call allowances (a day limit nearly used up
+  // counts as what is left of it), at most the app's, times the batch size.
+  std::uint64_t allowance_per_minute = 0;
+  CopyStats copy;
+};
+
 // What the daemon lends the API. Every function is called on the io_context thread.
 struct ControlHooks {
   std::function<ReloadOutcome()> reload;     // re-reads the config now
@@ -58,6 +76,9 @@ struct ControlHooks {
   std::function<void(const std::string& address,
                      std::function<void(Result<TestEmailOutcome>)> done)>
       send_test_email;
+  // The copy pipeline's state (`holds` as the queue has them). Unset: the
+  // allowance is estimated from the configured limits (tests of the API alone).
+  std::function<SendState(const std::map<std::string, Hold>& holds)> send_state;
 };
 
 // The connection services the API drives. Both null: the connection methods

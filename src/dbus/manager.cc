@@ -87,6 +87,10 @@ void Manager::RequireAdmin(const char* method) {
 void Manager::OnJobStateChanged(const JobStateChange& change) {
   emitJobStateChanged(change.job_id, change.connection, std::string(ToString(change.kind)),
                       change.source_id, std::string(ToString(change.state)), change.error);
+  if (change.state == JobState::kSucceeded) {
+    emitJobCopied(change.job_id, change.connection, std::string(ToString(change.kind)),
+                  change.source_id, change.xero_id, change.xero_link, change.warning);
+  }
   ScheduleCountsRefresh();
 }
 
@@ -156,7 +160,11 @@ void Manager::GetStatus(sdbus::Result<std::map<std::string, sdbus::Variant>>&& r
                   sdbus::Struct<bool, bool, std::string>(hold.paused, hold.parked, hold.reason);
             }
             status["holds"] = sdbus::Variant(hold_map);
-            status["send_allowance_per_minute"] = sdbus::Variant(SendAllowance(*holds));
+            if (hooks_.send_state) {
+              AddSendState(status, hooks_.send_state(*holds));
+            } else {
+              status["send_allowance_per_minute"] = sdbus::Variant(SendAllowance(*holds));
+            }
             status["bus"] = sdbus::Variant(std::string(ToString(options_.bus)));
             status["database"] = sdbus::Variant(options_.database);
             reply->returnResults(status);
@@ -199,6 +207,33 @@ void Manager::ShowJob(sdbus::Result<std::map<std::string, sdbus::Variant>,
       });
     });
   });
+}
+
+void Manager::AddSendState(VariantMap& status, const SendState& state) {
+  status["send_allowance_per_minute"] = sdbus::Variant(state.allowance_per_minute);
+  std::map<std::string, VariantMap> sending;
+  for (const auto& [name, c] : state.connections) {
+    const RateAllowance& a = c.allowance;
+    VariantMap m;
+    m["tenant_id"] = sdbus::Variant(c.tenant_id);
+    m["may_send"] = sdbus::Variant(c.may_send);
+    m["minute_remaining"] = sdbus::Variant(static_cast<std::int32_t>(a.minute_remaining));
+    m["day_remaining"] = sdbus::Variant(static_cast<std::int32_t>(a.day_remaining));
+    m["app_minute_remaining"] = sdbus::Variant(static_cast<std::int32_t>(a.app_minute_remaining));
+    m["in_flight"] = sdbus::Variant(static_cast<std::int32_t>(a.in_flight));
+    m["paused_ms"] = sdbus::Variant(static_cast<std::int64_t>(a.paused_for.count()));
+    m["calls_per_minute"] = sdbus::Variant(static_cast<std::int32_t>(a.calls_per_minute));
+    sending[name] = std::move(m);
+  }
+  status["sending"] = sdbus::Variant(sending);
+  const CopyStats& s = state.copy;
+  status["copied"] =
+      sdbus::Variant(std::map<std::string, std::uint64_t>{{"batches", s.batches},
+                                                          {"invoices", s.invoices_copied},
+                                                          {"payments", s.payments_copied},
+                                                          {"refused", s.refused},
+                                                          {"contacts_created", s.contacts_created},
+                                                          {"xero_calls", s.calls}});
 }
 
 std::uint64_t Manager::SendAllowance(const std::map<std::string, Hold>& holds) {

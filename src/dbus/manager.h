@@ -149,6 +149,9 @@ class Manager final : public sdbus::AdaptorInterfaces<org::xerod::Xerod1::Manage
 
   void Enqueue(DocumentType type, const char* method, sdbus::Result<EnqueueResults>&& result,
                std::string connection, std::vector<std::string> documents);
+  // Throws InvalidArgument unless `name` is a connection in the store or under
+  // connections: in the configuration.
+  void RequireKnownConnection(const std::string& name);
   void SetPaused(const char* method, sdbus::Result<>&& result, std::string connection, bool paused);
   // Throws sdbus::Error PermissionDenied unless the current caller is an admin.
   void RequireAdmin(const char* method);
@@ -157,6 +160,8 @@ class Manager final : public sdbus::AdaptorInterfaces<org::xerod::Xerod1::Manage
   // now (active, not paused or parked): min(app_per_minute, per_minute x n) x
   // batch_size. 0 when none may send.
   std::uint64_t SendAllowance(const std::map<std::string, Hold>& holds);
+  // The copy pipeline's state from the daemon (send_state hook) into GetStatus.
+  static void AddSendState(VariantMap& status, const SendState& state);
 
   // A pending or recently finished BeginConnect and the calls waiting for it.
   struct ConnectWait {

@@ -55,6 +55,7 @@ void Manager::Enqueue(DocumentType type, const char* method, sdbus::Result<Enque
   Guarded(method, [&] {
     RequireAdmin(method);
     CheckConnectionName(connection);
+    RequireKnownConnection(connection);
     const DocumentLimits& limits = options_.limits;
     // Size limits first: they fail the whole call.
     for (std::size_t i = 0; i < documents.size(); ++i) {
@@ -124,6 +125,21 @@ void Manager::Enqueue(DocumentType type, const char* method, sdbus::Result<Enque
           });
         });
   });
+}
+
+void Manager::RequireKnownConnection(const std::string& name) {
+  if (connections_.store == nullptr) return;  // the queue API alone (tests)
+  bool configured = false;
+  if (hooks_.connection_settings) (void)hooks_.connection_settings(name, &configured);
+  if (configured) return;  // its jobs wait, parked, until it is added
+  auto known = connections_.store->Get(name);
+  if (known) return;
+  if (known.error().code() != Code::kNotFound) throw ToDbusError(known.error());
+  throw sdbus::Error(kErrorInvalidArgument,
+                     fmt::format("connection '{}' is not known to xerod: add it first (xerod-ctl "
+                                 "connection add|connect {}), or configure it under connections: "
+                                 "in the configuration file",
+                                 name, name));
 }
 
 void Manager::RetryJob(sdbus::Result<>&& result, std::int64_t job_id) {

@@ -60,6 +60,12 @@ class TestClient final
     Record(
         {"JobStateChanged", {std::to_string(job_id), connection, kind, source_id, state, error}});
   }
+  void onJobCopied(const int64_t& job_id, const std::string& connection, const std::string& kind,
+                   const std::string& source_id, const std::string& xero_id,
+                   const std::string& link, const std::string& warning) override {
+    Record({"JobCopied",
+            {std::to_string(job_id), connection, kind, source_id, xero_id, link, warning}});
+  }
   void onHoldChanged(const std::string& scope, const bool& paused, const bool& parked,
                      const std::string& reason) override {
     Record({"HoldChanged", {scope, paused ? "paused" : "-", parked ? "parked" : "-", reason}});

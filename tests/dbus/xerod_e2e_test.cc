@@ -25,7 +25,9 @@ TEST_F(XerodE2eTest, RealDaemonServesTheApi) {
   ASSERT_FALSE(bus.address().empty());
   setenv("DBUS_SESSION_BUS_ADDRESS", bus.address().c_str(), 1);
   std::string config = dir_.File("xerod.yaml");
-  WriteFile(config, "database: " + dir_.File("xerod.db") + "\ndbus: {bus: session}\n");
+  WriteFile(config,
+            "database: " + dir_.File("xerod.db") +
+                "\ndbus: {bus: session}\nconnections: {acme: {revenue_account: \"200\"}}\n");
   std::string out;
   auto started = StartXerod(dir_, config, &out);
   ASSERT_TRUE(started) << out;
@@ -38,6 +40,9 @@ TEST_F(XerodE2eTest, RealDaemonServesTheApi) {
   ASSERT_EQ(Ctl("--json invoice enqueue -c acme " + doc, &out), 0) << out;
   auto enq = nlohmann::json::parse(out);
   EXPECT_EQ(enq["results"][0]["outcome"], "created");
+  // A name nobody added or configured: refused, nothing stored.
+  EXPECT_EQ(Ctl("invoice enqueue -c nobody " + doc, &out), 1) << out;
+  EXPECT_NE(out.find("connection 'nobody' is not known to xerod"), std::string::npos) << out;
   ASSERT_EQ(Ctl("--json status", &out), 0) << out;
   auto status = nlohmann::json::parse(out);
   EXPECT_EQ(status["job_counts"]["queued"].get<int>() + status["job_counts"]["running"].get<int>() +
