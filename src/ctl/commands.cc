@@ -47,6 +47,23 @@ int RunStatus(Client& client, const GlobalOptions& global) {
       std::printf("  connection %s: %s\n", scope.c_str(), text.c_str());
     }
   }
+  if (s.contains("copied") && s["copied"].is_object()) {
+    const auto& c = s["copied"];
+    auto n = [&](const char* key) { return c.value(key, std::uint64_t{0}); };
+    std::printf(
+        "copied since start: %llu invoice(s), %llu payment(s), %llu refused, %llu "
+        "contact(s) created, %llu Xero call(s)\n",
+        static_cast<unsigned long long>(n("invoices")),
+        static_cast<unsigned long long>(n("payments")),
+        static_cast<unsigned long long>(n("refused")),
+        static_cast<unsigned long long>(n("contacts_created")),
+        static_cast<unsigned long long>(n("xero_calls")));
+  }
+  if (s.contains("send_allowance_per_minute")) {
+    std::printf(
+        "Xero's limits allow now: %llu document(s) per minute\n",
+        static_cast<unsigned long long>(s.value("send_allowance_per_minute", std::uint64_t{0})));
+  }
   std::vector<std::vector<std::string>> rows{{"STATE", "JOBS"}};
   if (s.contains("job_counts")) {
     for (const auto& [state, n] : s["job_counts"].items()) {
@@ -54,6 +71,20 @@ int RunStatus(Client& client, const GlobalOptions& global) {
     }
   }
   PrintTable(rows, global.no_legend);
+  if (s.contains("sending") && s["sending"].is_object() && !s["sending"].empty()) {
+    std::printf("\n");
+    std::vector<std::vector<std::string>> limits{
+        {"CONNECTION", "SENDS", "CALLS LEFT (MIN)", "CALLS LEFT (DAY)", "IN FLIGHT", "PAUSED"}};
+    for (const auto& [name, c] : s["sending"].items()) {
+      const std::int64_t paused_ms = c.value("paused_ms", std::int64_t{0});
+      limits.push_back({name, c.value("may_send", false) ? "yes" : "no",
+                        std::to_string(c.value("minute_remaining", 0)),
+                        std::to_string(c.value("day_remaining", 0)),
+                        std::to_string(c.value("in_flight", 0)),
+                        paused_ms > 0 ? FormatDuration((paused_ms + 999) / 1000) : "-"});
+    }
+    PrintTable(limits, global.no_legend);
+  }
   return kExitOk;
 }
 
@@ -161,12 +192,29 @@ int RunJobShow(Client& client, const GlobalOptions& global, std::int64_t id) {
     return kExitOk;
   }
   json j = MapToJson(job);
-  for (const char* key : {"id", "connection", "kind", "source_id", "operation", "state", "attempts",
-                          "max_attempts", "last_error", "warning", "xero_id", "xero_link",
-                          "needs_reconcile", "has_newer_content", "content_hash"}) {
+  // Labels a person reads; --json has the API's names.
+  const std::pair<const char*, const char*> fields[] = {
+      {"id", "job"},
+      {"connection", "connection"},
+      {"kind", "kind"},
+      {"source_id", "document"},
+      {"depends_on", "pays invoice"},
+      {"operation", "operation"},
+      {"state", "state"},
+      {"attempts", "attempts"},
+      {"max_attempts", "max attempts"},
+      {"last_error", "last error"},
+      {"warning", "warning"},
+      {"xero_id", j.value("kind", "") == "payment" ? "Xero PaymentID" : "Xero InvoiceID"},
+      {"xero_link", "View on Xero"},
+      {"previous_xero_id", "updates"},
+      {"needs_reconcile", "look up first"},
+      {"has_newer_content", "newer content"},
+      {"content_hash", "content hash"}};
+  for (const auto& [key, label] : fields) {
     if (!j.contains(key)) continue;
     std::string value = j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
-    std::printf("%-18s %s\n", (std::string(key) + ":").c_str(), value.c_str());
+    std::printf("%-18s %s\n", (std::string(label) + ":").c_str(), value.c_str());
   }
   for (const char* key : {"created_at", "updated_at", "next_run_at", "finished_at"}) {
     if (j.contains(key)) {
@@ -175,15 +223,18 @@ int RunJobShow(Client& client, const GlobalOptions& global, std::int64_t id) {
     }
   }
   std::printf("payload:           %s\n\n", GetString(job, "payload").c_str());
-  std::vector<std::vector<std::string>> rows{
-      {"#", "STARTED (UTC)", "FINISHED (UTC)", "OUTCOME", "HTTP", "MESSAGES"}};
+  // "r": the attempt looked the document up in Xero first. The correlation id
+  // is what Xero's support asks for.
+  std::vector<std::vector<std::string>> rows{{"#", "STARTED (UTC)", "FINISHED (UTC)", "OUTCOME",
+                                              "HTTP", "XERO CORRELATION ID", "MESSAGES"}};
   for (const auto& a : attempts) {
+    std::string correlation = GetString(a, "request_id");
     rows.push_back({std::to_string(GetInt(a, "number")) +
                         (a.count("reconcile") && a.at("reconcile").get<bool>() ? "r" : ""),
                     FormatUnixMillis(GetInt(a, "started_at")),
                     FormatUnixMillis(GetInt(a, "finished_at")), GetString(a, "outcome"),
                     a.count("http_status") ? std::to_string(GetInt(a, "http_status")) : "-",
-                    GetString(a, "messages")});
+                    correlation.empty() ? "-" : correlation, GetString(a, "messages")});
   }
   PrintTable(rows, global.no_legend);
   return kExitOk;

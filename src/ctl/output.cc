@@ -37,6 +37,11 @@ nlohmann::json VariantToJson(const sdbus::Variant& value) {
     return out;
   }
   if (type == "a{sv}") return MapToJson(value.get<VariantMap>());
+  if (type == "a{sa{sv}}") {
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& [k, v] : value.get<std::map<std::string, VariantMap>>()) out[k] = MapToJson(v);
+    return out;
+  }
   return fmt::format("<{}>", type);
 }
 

@@ -17,7 +17,7 @@ namespace xerod::ctl {
 using VariantMap = std::map<std::string, sdbus::Variant>;
 
 // Converts the value types xerod's API uses (s b i u x t, as, a{st}, a{ss},
-// a{s(bbs)}, a{sv}) to
+// a{s(bbs)}, a{sv}, a{sa{sv}}) to
 // JSON; anything else becomes its signature as a string.
 nlohmann::json VariantToJson(const sdbus::Variant& value);
 nlohmann::json MapToJson(const VariantMap& map);

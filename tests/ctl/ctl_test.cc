@@ -172,5 +172,53 @@ TEST_F(CtlTest, EnqueueListShowCancelRetryPauseReloadWatch) {
   EXPECT_NE(out.find("sent 0  waiting 3  failed 0  rate 0.0/s  ETA -"), std::string::npos) << out;
 }
 
+TEST_F(CtlTest, StatusAndJobShowSayWhatTheCopyPipelineDid) {
+  StartService();
+  dbus::SendState state;
+  state.allowance_per_minute = 3000;
+  dbus::SendState::Connection acme;
+  acme.tenant_id = "t-1";
+  acme.may_send = true;
+  acme.allowance.minute_remaining = 58;
+  acme.allowance.day_remaining = 4990;
+  acme.allowance.in_flight = 1;
+  acme.allowance.calls_per_minute = 60;
+  state.connections["acme"] = acme;
+  state.copy.invoices_copied = 7;
+  state.copy.payments_copied = 2;
+  state.copy.refused = 1;
+  service_->SetSendState(state);
+  std::string out, err;
+  ASSERT_EQ(Ctl("status", &out), 0);
+  EXPECT_NE(out.find("copied since start: 7 invoice(s), 2 payment(s), 1 refused"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("Xero's limits allow now: 3000 document(s) per minute"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("acme        yes    58                4990"), std::string::npos) << out;
+  json status = CtlJson("status");
+  EXPECT_EQ(status["sending"]["acme"]["day_remaining"], 4990);
+  EXPECT_EQ(status["copied"]["invoices"], 7);
+
+  // A job copied into Xero, as the copy pipeline records it.
+  std::string doc = dir_.File("inv.json");
+  WriteFile(doc, Invoice("inv-1"));
+  ASSERT_EQ(Ctl("invoice enqueue -c acme " + doc, &out, &err), 0) << err;
+  auto claimed = service_->queue().Claim("acme", 10);
+  ASSERT_TRUE(claimed && claimed->jobs.size() == 1u);
+  JobOutcome copied = JobOutcome::Succeeded(claimed->jobs[0].id, "X-42",
+                                            "https://go.xero.com/app/!aB3dE/invoicing/view/X-42");
+  copied.request_id = "corr-123";
+  copied.http_status = 200;
+  ASSERT_TRUE(service_->queue().Complete({copied}));
+  ASSERT_EQ(Ctl("job show " + std::to_string(claimed->jobs[0].id), &out, &err), 0) << err;
+  EXPECT_NE(out.find("Xero InvoiceID:    X-42"), std::string::npos) << out;
+  EXPECT_NE(out.find("View on Xero:      https://go.xero.com/app/!aB3dE/invoicing/view/X-42"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("XERO CORRELATION ID"), std::string::npos) << out;
+  EXPECT_NE(out.find("succeeded  200   corr-123"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace xerod::testing

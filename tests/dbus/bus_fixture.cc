@@ -72,6 +72,9 @@ InProcessService::InProcessService(const TempDir& dir, BusKind bus, std::string 
     };
     hooks.config_generation = [this] { return generation_.load(); };
     hooks.admin_group = [this] { return admin_group_; };
+    hooks.send_state = [this](const std::map<std::string, Hold>&) {
+      return send_state_.value_or(dbus::SendState{});
+    };
     dbus::ControlOptions options;
     options.bus = bus;
     options.database = dir.File("xerod.db");
@@ -101,6 +104,10 @@ InProcessService::~InProcessService() {
 
 void InProcessService::SetReloadErrors(std::vector<std::string> errors) {
   RunOnLoop([this, errors = std::move(errors)] { reload_errors_ = errors; });
+}
+
+void InProcessService::SetSendState(dbus::SendState state) {
+  RunOnLoop([this, state = std::move(state)] { send_state_ = state; });
 }
 
 void InProcessService::RunOnLoop(const std::function<void()>& fn) {

@@ -60,6 +60,8 @@ class InProcessService {
 
   // The next Reload() outcome (ok with generation+1 by default).
   void SetReloadErrors(std::vector<std::string> errors);
+  // What GetStatus reports of the copy pipeline (none by default).
+  void SetSendState(dbus::SendState state);
   int generation() const { return generation_; }
   // Runs `fn` on the loop thread and waits for it.
   void RunOnLoop(const std::function<void()>& fn);
@@ -72,6 +74,7 @@ class InProcessService {
   std::string start_error_;
   std::string admin_group_;
   std::vector<std::string> reload_errors_;
+  std::optional<dbus::SendState> send_state_;
   std::atomic<int> generation_{1};
 };
 
