@@ -3,9 +3,12 @@
 # the daemon on a demo configuration (private session bus, database in a temp
 # dir, Xero played by xero-sim, mail caught by a local SMTP sink). It then drives
 # it the way a sysadmin and the invoicing platform would: connect an
-# organisation, send a test email, enqueue invoices and payments over D-Bus (with
-# one invalid document), list jobs, pause/resume, see a connection lost inside
-# Xero park its jobs, reload (good and broken), and a clean stop.
+# organisation, send a test email, enqueue a month of invoices and payments over
+# D-Bus (some refused on purpose, one not a document at all) while Xero answers a
+# 503 and a 429, watch them copied within Xero's limits, look at the results on
+# both sides (InvoiceIDs, links, refusals with reasons; invoices, contacts created
+# once, payments applied), update an invoice and edit a paid one, see a connection
+# lost inside Xero park its jobs, reload (good and broken), and a clean stop.
 #
 #   scripts/demo.sh
 set -euo pipefail
@@ -59,7 +62,7 @@ xero:
   authorize_url: $sim/connect/authorize
   identity_url: $sim
   api_url: $sim
-queue: {max_attempts: 5, backoff_base: 2s, backoff_cap: 1m}
+queue: {max_attempts: 5, backoff_base: 2s, backoff_cap: 10s}
 smtp: {url: "smtp://127.0.0.1:$smtp_port", tls: none, from: "xerod <xerod@demo.test>"}
 notify: {admins: [ops@demo.test]}
 connections:
@@ -84,21 +87,86 @@ ctl email test
 wait_file "$work/mail/msg-1.json"
 echo "the sink received: $(json_field subject < "$work/mail/msg-1.json")"
 
-echo "== the platform enqueues invoices (NDJSON), one of them invalid"
-cat > "$work/invoices.ndjson" <<'JSON'
-{"id":"inv-1001","number":"INV-1001","status":"sent","client":{"name":"Acme Ltd","email":"ap@acme.test"},"issue_date":"2026-11-02","due_date":"2026-12-02","currency":"NZD","reference":"PO 7781","tax":"GST on Income","discount_percent":"10","lines":[{"kind":"Services","description":"Design work","quantity":"10","unit_price":"120.00"}]}
-{"id":"inv-1002","number":"INV-1002","status":"draft","client":{"name":"Globex"},"issue_date":"2026-11-03","currency":"NZD","lines":[{"description":"Support","quantity":2,"unit_price":"95.50"}]}
-{"id":"inv-1003","number":"INV-1003","status":"sent","client":{"name":"Initech"},"issue_date":"2026-11-04","currency":"NZD","lines":[{"description":"Licences","quantity":"3","unit_price":"12,50"}]}
-JSON
+job_of() {  # newest job id of a document
+  "$build_dir/src/xerod-ctl" --bus session --json job list --connection acme --limit 1000 |
+    /usr/bin/python3 -c 'import json,sys; print(max(j["id"] for j in json.load(sys.stdin)["jobs"] if j["source_id"] == sys.argv[1]))' "$1"
+}
+sim_get() { curl -fsS "$sim$1"; }
+
+echo "== a month of invoices and payments from the invoicing platform"
+/usr/bin/python3 scripts/demo_data.py "$work"
+contacts_before=$(sim_get /_sim/stats | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['tenants']['$tenant']['contacts'])")
+
+echo "== Xero has a bad minute: the first call answers 503, the next 429 (Retry-After 3)"
+curl -fsS -X POST "$sim/_sim/faults" -d '[
+  {"path":"/api.xro/2.0/Invoices","method":"PUT","status":503,"count":1},
+  {"path":"/api.xro/2.0/Invoices","method":"PUT","status":429,"count":1,
+   "headers":{"Retry-After":"3","X-Rate-Limit-Problem":"minute"}}]' > /dev/null
+
+echo "== the platform enqueues them over D-Bus (the payments first: they wait for their invoices)"
+ctl payment enqueue --connection acme "$work/payments.ndjson"
 ctl invoice enqueue --connection acme "$work/invoices.ndjson" || true
-echo "== the same documents again: deduplicated"
+echo "== the same invoices again: nothing new (deduplicated)"
 ctl invoice enqueue --connection acme "$work/invoices.ndjson" || true
-echo '{"id":"pay-77","invoice_id":"inv-1001","amount":"500.00","date":"2026-11-20","reference":"Stripe ch_123"}' > "$work/pay.json"
-ctl payment enqueue --connection acme "$work/pay.json"
-ctl job list
-ctl pause acme
+
+echo "== live progress, within Xero's limits (60 calls a minute, 50 invoices a call)"
+ctl watch --until-done --interval 1
+
+echo "== the results"
 ctl status
-ctl resume acme
+echo "-- refused, each with its reason (the bookkeeper's to fix):"
+ctl job list --state dead
+echo "-- one invoice: its InvoiceID and link, and the 503 Xero answered first"
+ctl job show "$(job_of inv-1001)"
+echo "-- the next batch met the 429: it waited the Retry-After out (the rate limiter paused acme)"
+for id in $(seq "$(job_of inv-1005)" "$(job_of inv-1060)"); do
+  if "$build_dir/src/xerod-ctl" --bus session --json job show "$id" | grep -q '"http_status":429'; then
+    ctl job show "$id" | grep -E "^(job|document|state|Xero InvoiceID|#|1 |2 )"
+    break
+  fi
+done
+
+echo "== the Xero side"
+sim_get "/_sim/orgs/$tenant/invoices" > "$work/xero-invoices.json"
+sim_get /_sim/stats > "$work/xero-stats.json"
+/usr/bin/python3 - "$work" "$tenant" "$contacts_before" <<'PY'
+import collections, json, sys
+work, tenant, contacts_before = sys.argv[1], sys.argv[2], int(sys.argv[3])
+invoices = json.load(open(f"{work}/xero-invoices.json"))["Invoices"]
+stats = json.load(open(f"{work}/xero-stats.json"))["tenants"][tenant]
+totals = json.load(open(f"{work}/totals.json"))
+by_number = collections.Counter(i["InvoiceNumber"] for i in invoices)
+statuses = collections.Counter(i["Status"] for i in invoices)
+payments = sum(len(i.get("Payments", [])) for i in invoices)
+contacts = collections.Counter(i["Contact"]["Name"] for i in invoices)
+wrong = [i["InvoiceNumber"] for i in invoices
+         if f"inv-{i['InvoiceNumber'][4:]}" in totals
+         and abs(float(totals[f"inv-{i['InvoiceNumber'][4:]}"]) - i["Total"]) > 0.001]
+print(f"invoices in Xero: {len(invoices)} ({', '.join(f'{n} {s}' for s, n in sorted(statuses.items()))})")
+print(f"each invoice number once: {max(by_number.values()) == 1}; "
+      f"duplicate numbers ever attempted: {stats['duplicate_numbers_attempted']}")
+print(f"contacts: {len(contacts)} clients on the invoices, {stats['contacts'] - contacts_before} "
+      f"contacts created (2 existed already)")
+print(f"payments applied: {payments}; totals as the platform computed them: {not wrong}")
+print(f"Xero API calls (the injected 503 and 429 not counted): {stats['calls']}")
+for endpoint, n in sorted(stats["endpoints"].items()):
+    print(f"  {n:3}  {endpoint}")
+PY
+
+echo "== an invoice changes after it was copied: Xero's invoice is updated by its InvoiceID"
+grep '"id": "inv-1001"' "$work/invoices.ndjson" | sed 's/"PO 7001"/"PO 7001, revised"/' > "$work/changed.json"
+ctl invoice enqueue --connection acme "$work/changed.json"
+echo "== a paid invoice is edited on the platform: Xero has it PAID, so the edit is not copied"
+grep '"id": "inv-1005"' "$work/invoices.ndjson" | sed 's/"PO 7005"/"PO 7005, too late"/' > "$work/paid-changed.json"
+ctl invoice enqueue --connection acme "$work/paid-changed.json"
+ctl watch --until-done --interval 1
+ctl job show "$(job_of inv-1001)"
+ctl job show "$(job_of inv-1005)"
+sim_get "/_sim/orgs/$tenant/invoices" | /usr/bin/python3 -c '
+import json, sys
+for i in json.load(sys.stdin)["Invoices"]:
+    if i["InvoiceNumber"] in ("INV-1001", "INV-1005"):
+        print("Xero: %s %s, reference %r" % (i["InvoiceNumber"], i["Status"], i["Reference"]))'
 
 echo "== the user disconnects the app inside Xero: a check finds out, acme's jobs are parked"
 curl -fsS -X POST "$sim/_sim/orgs/$tenant/disconnect" > /dev/null
@@ -113,5 +181,5 @@ ctl reload || true
 echo "== stop (SIGTERM)"
 kill -TERM "$pid"
 wait "$pid" && echo "xerod exited 0"
-echo "== xerod's log"
-cat "$work/xerod.log"
+echo "== xerod's log (the last 25 lines)"
+tail -n 25 "$work/xerod.log"

@@ -819,7 +819,58 @@ void Batch::ResolveLocked(std::function<void()> next) {
 
 // ---- 7. Done --------------------------------------------------------------
 
+// One line per batch: at debug when everything was copied, at info when some
+// jobs must be retried or wait, at warning when some cannot be copied (each
+// refusal named: the sysadmin's starting point).
+void Batch::LogSummary() const {
+  int copied = 0, retry = 0, wait = 0, skipped = 0, dead = 0, unknown = 0, parked = 0;
+  std::string first_retry;
+  for (std::size_t i = 0; i < jobs_.size(); ++i) {
+    if (!outcomes_[i]) continue;
+    const JobOutcome& o = *outcomes_[i];
+    switch (o.kind) {
+      case OutcomeKind::kSucceeded:
+      case OutcomeKind::kReconciledFound:
+        ++copied;
+        break;
+      case OutcomeKind::kReconciledNotFound:
+      case OutcomeKind::kTransient:
+        if (first_retry.empty()) first_retry = o.messages;
+        ++retry;
+        break;
+      case OutcomeKind::kUnknown:
+        if (first_retry.empty()) first_retry = o.messages;
+        ++unknown;
+        break;
+      case OutcomeKind::kConnection:
+        if (first_retry.empty()) first_retry = o.messages;
+        ++parked;
+        break;
+      case OutcomeKind::kWaiting:
+        ++wait;
+        break;
+      case OutcomeKind::kSkipped:
+        ++skipped;
+        break;
+      case OutcomeKind::kPermanent:
+        ++dead;
+        spdlog::warn("connection {}: {} {} (job {}) cannot be copied: {}", connection_,
+                     ToString(jobs_[i].kind), jobs_[i].source_id, jobs_[i].id, o.messages);
+        break;
+    }
+  }
+  const auto level =
+      dead > 0 ? spdlog::level::warn
+               : (retry + unknown + parked > 0 ? spdlog::level::info : spdlog::level::debug);
+  spdlog::log(level,
+              "connection {}: batch of {}: {} copied, {} refused, {} to retry, {} to look up, {} "
+              "parked, {} waiting, {} skipped{}",
+              connection_, jobs_.size(), copied, dead, retry, unknown, parked, wait, skipped,
+              first_retry.empty() ? std::string() : " (" + first_retry + ")");
+}
+
 void Batch::Finish() {
+  LogSummary();
   std::vector<JobOutcome> out;
   out.reserve(jobs_.size());
   for (std::size_t i = 0; i < jobs_.size(); ++i) {

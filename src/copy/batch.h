@@ -83,6 +83,7 @@ class Batch : public std::enable_shared_from_this<Batch> {
   void ResolveDuplicates(std::function<void()> next);
   void ResolveLocked(std::function<void()> next);
   void Finish();
+  void LogSummary() const;
 
   // Continues with `next` once `n` calls started by a step have answered.
   std::function<void()> Join(int n, std::function<void()> next);

@@ -36,6 +36,7 @@ struct ListOptions {
 struct WatchOptions {
   double interval_seconds = 1.0;
   bool once = false;
+  bool until_done = false;            // stop once nothing waits
   std::optional<std::int64_t> count;  // stop after this many updates
 };
 

@@ -209,6 +209,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.05, 3600.0))
       ->capture_default_str();
   watch_cmd->add_flag("--once", watch.once, "Print one update and exit");
+  watch_cmd->add_flag("--until-done", watch.until_done,
+                      "Exit once no job waits (nothing queued, running, retrying or unknown)");
   watch_cmd->add_option("--count", watch_count, "Exit after this many updates")
       ->check(CLI::PositiveNumber);
   watch_cmd->callback([&] {

@@ -5,7 +5,8 @@
 // rate (smoothed) and the ETA of the waiting jobs at that rate, and the
 // shortest ETA Xero's rate limits allow (GetStatus send_allowance_per_minute). A progress bar
 // redrawn in place on a terminal, one line per update otherwise (or JSON lines
-// with --json). Ends on Ctrl-C (exit 0), or after --once / --count updates.
+// with --json). Ends on Ctrl-C (exit 0), after --once / --count updates, or
+// with --until-done once no job waits.
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -131,6 +132,7 @@ int RunWatch(Client& client, const GlobalOptions& global, const WatchOptions& op
     previous = now;
     previous_time = now_time;
     if (options.once || (options.count && updates >= *options.count)) break;
+    if (options.until_done && now.waiting == 0) break;
     auto deadline = std::chrono::steady_clock::now() + interval;
     while (!g_interrupted && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));

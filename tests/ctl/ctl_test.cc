@@ -218,6 +218,9 @@ TEST_F(CtlTest, StatusAndJobShowSayWhatTheCopyPipelineDid) {
       << out;
   EXPECT_NE(out.find("XERO CORRELATION ID"), std::string::npos) << out;
   EXPECT_NE(out.find("succeeded  200   corr-123"), std::string::npos) << out;
+  // Nothing waits any more: --until-done returns after one update.
+  ASSERT_EQ(Ctl("watch --until-done --interval 0.05", &out), 0);
+  EXPECT_NE(out.find("sent 1  waiting 0  failed 0"), std::string::npos) << out;
 }
 
 }  // namespace
