@@ -39,28 +39,33 @@ constexpr std::size_t kMaxIdleEasy = 256;
 
 Result<std::unique_ptr<CurlHttpClient>> CurlHttpClient::Create(asio::io_context& io,
                                                                HttpClientOptions options) {
-  if (Status s = CurlGlobalInit(); !s) return Fail(s.error());
+  // An extra CA is checked now, so a bad ca_file stops the start. libcurl (and
+  // with it OpenSSL, whose initialisation alone costs over 2 MiB of memory) is
+  // set up by the first request: a daemon with nothing to send stays small.
   std::optional<ExtraCa> extra_ca;
   if (!options.ca_file.empty()) {
     Result<ExtraCa> ca = ExtraCa::Load(options.ca_file);
     if (!ca) return Fail(ca.error());
     extra_ca = std::move(*ca);
   }
-  CurlMulti multi(curl_multi_init());
-  if (!multi) return Fail(Code::kInternal, "curl_multi_init failed");
   return std::unique_ptr<CurlHttpClient>(
-      new CurlHttpClient(io, std::move(options), std::move(extra_ca), std::move(multi)));
+      new CurlHttpClient(io, std::move(options), std::move(extra_ca)));
 }
 
 CurlHttpClient::CurlHttpClient(asio::io_context& io, HttpClientOptions options,
-                               std::optional<ExtraCa> extra_ca, CurlMulti multi)
+                               std::optional<ExtraCa> extra_ca)
     : io_(io),
       options_(std::move(options)),
       extra_ca_(std::move(extra_ca)),
       user_agent_(options_.user_agent.empty() ? std::string("xerod/") + kVersion
                                               : options_.user_agent),
-      multi_(std::move(multi)),
-      timer_(io) {
+      timer_(io) {}
+
+Status CurlHttpClient::StartMulti() {
+  if (multi_) return Ok();
+  if (Status s = CurlGlobalInit(); !s) return s;
+  multi_.reset(curl_multi_init());
+  if (!multi_) return Fail(Code::kInternal, "curl_multi_init failed");
   CURLM* m = multi_.get();
   curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, &CurlHttpClient::SocketCallback);
   curl_multi_setopt(m, CURLMOPT_SOCKETDATA, this);
@@ -71,6 +76,7 @@ CurlHttpClient::CurlHttpClient(asio::io_context& io, HttpClientOptions options,
   // Keep as many idle connections as we may open, so keep-alive survives bursts.
   long cache = options_.max_total_connections > 0 ? options_.max_total_connections : 64;
   curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, cache);
+  return Ok();
 }
 
 CurlHttpClient::~CurlHttpClient() {
@@ -89,6 +95,13 @@ CurlHttpClient::~CurlHttpClient() {
 void CurlHttpClient::Send(HttpRequest request, HttpCallback done) {
   if (shut_down_) {
     Deliver(std::move(done), Aborted("HTTP client is shut down"));
+    return;
+  }
+  if (Status started = StartMulti(); !started) {
+    HttpResponse r;
+    r.error = HttpError::kOther;
+    r.error_message = started.error().message();
+    Deliver(std::move(done), std::move(r));
     return;
   }
   auto transfer = std::make_unique<CurlTransfer>(std::move(request), std::move(done), TakeEasy());

@@ -51,7 +51,9 @@ class CurlHttpClient final : public HttpClient {
   enum class Direction { kRead, kWrite };
 
   CurlHttpClient(boost::asio::io_context& io, HttpClientOptions options,
-                 std::optional<ExtraCa> extra_ca, CurlMulti multi);
+                 std::optional<ExtraCa> extra_ca);
+  // libcurl's global state and the multi handle, made by the first request.
+  Status StartMulti();
 
   static int SocketCallback(CURL* easy, curl_socket_t fd, int what, void* userp, void* socketp);
   static int TimerCallback(CURLM* multi, long timeout_ms, void* userp);
@@ -73,7 +75,7 @@ class CurlHttpClient final : public HttpClient {
   HttpClientOptions options_;
   std::optional<ExtraCa> extra_ca_;
   std::string user_agent_;
-  CurlMulti multi_;
+  CurlMulti multi_;  // null until the first request
   boost::asio::steady_timer timer_;
   std::unordered_map<CURL*, std::unique_ptr<CurlTransfer>> transfers_;
   std::unordered_map<curl_socket_t, std::shared_ptr<Socket>> sockets_;
