@@ -5,8 +5,10 @@
 #include <fmt/format.h>
 
 #include <boost/asio/post.hpp>
+#include <expected>
 #include <nlohmann/json.hpp>
 
+#include "connection/json_read.h"
 #include "connection/loopback_listener.h"
 #include "connection/token_endpoint.h"
 
@@ -34,6 +36,22 @@ ConnectionManager::~ConnectionManager() {
 }
 
 namespace {
+// GET /connections lists a user's organisations, a few hundred bytes each.
+constexpr std::size_t kMaxConnectionsAnswerBytes = 4 << 20;
+
+// The non-empty string `key` of element `index` of /connections, or what is wrong.
+std::expected<std::string, std::string> RequiredText(const nlohmann::json& element,
+                                                     std::size_t index, std::string_view key) {
+  std::optional<std::string> value = connection::Text(element, key);
+  if (value && !value->empty()) return std::move(*value);
+  const nlohmann::json* m = connection::Member(element, key);
+  if (m == nullptr || m->is_string()) {
+    return std::unexpected(fmt::format("element {} has no {}", index, key));
+  }
+  return std::unexpected(
+      fmt::format("element {}'s {} is {}, not a string", index, key, connection::Describe(m)));
+}
+
 template <typename Cb, typename R>
 void PostResult(boost::asio::io_context& io, Cb done, R result) {
   boost::asio::post(io, [done = std::move(done), result = std::move(result)]() mutable {
@@ -170,12 +188,34 @@ void ConnectionManager::ListTenants(const std::string& access_token, TenantsCall
           res.status >= 500 || res.status == 429 ? Code::kUnavailable : Code::kPermissionDenied;
       return done(Fail(code, fmt::format("GET /connections: HTTP {}", res.status)));
     }
-    auto body = nlohmann::json::parse(res.body, nullptr, false);
-    if (!body.is_array()) return done(Fail(Code::kUnavailable, "GET /connections: not a list"));
+    auto bad = [&](const std::string& what) {
+      done(Fail(Code::kUnavailable, "GET /connections: " + what));
+    };
+    if (res.body.size() > kMaxConnectionsAnswerBytes) {
+      return bad(fmt::format("the answer is too large ({} bytes; at most {})", res.body.size(),
+                             kMaxConnectionsAnswerBytes));
+    }
+    nlohmann::json body = connection::ParseAnswer(res.body);
+    if (body.is_discarded()) return bad("the answer is not JSON");
+    if (!body.is_array()) {
+      return bad(fmt::format("the answer is {}, not a list", connection::Describe(&body)));
+    }
+    // Every element must name its tenant and Xero's connection id: skipping a
+    // malformed one could make Check() call a listed organisation disconnected.
     std::vector<Tenant> out;
-    for (const auto& c : body) {
-      if (!c.is_object()) continue;
-      out.push_back({c.value("id", ""), c.value("tenantId", ""), c.value("tenantName", "")});
+    out.reserve(body.size());
+    for (std::size_t i = 0; i < body.size(); ++i) {
+      const nlohmann::json& c = body[i];
+      if (!c.is_object()) {
+        return bad(fmt::format("element {} is {}, not an object", i, connection::Describe(&c)));
+      }
+      auto id = RequiredText(c, i, "id");
+      if (!id) return bad(id.error());
+      auto tenant = RequiredText(c, i, "tenantId");
+      if (!tenant) return bad(tenant.error());
+      // Optional (Xero may send null): absent or not a string is "".
+      out.push_back(
+          {std::move(*id), std::move(*tenant), connection::Text(c, "tenantName").value_or("")});
     }
     done(std::move(out));
   });
@@ -236,10 +276,13 @@ void ConnectionManager::Add(const std::string& name, const std::string& tenant_i
   }
   tokens_.RequestToken(
       {{"grant_type", "refresh_token"}, {"refresh_token", refresh_token}},
-      [this, alive = alive_, name, tenant_id, done = std::move(done)](const TokenOutcome& out) {
+      [this, alive = alive_, name, tenant_id, refresh_token,
+       done = std::move(done)](const TokenOutcome& out) {
         if (!*alive) return;
         if (out.kind != TokenOutcome::Kind::kOk) return done(Fail(out.ToError()));
-        Bind(name, ConnectionKind::kOAuth, tenant_id, out.token.refresh_token,
+        // No (usable) rotated token in the answer: the imported one stays valid.
+        Bind(name, ConnectionKind::kOAuth, tenant_id,
+             out.token.refresh_token.empty() ? refresh_token : out.token.refresh_token,
              out.token.access_token, out.token.expires_in, out.token.scope, done);
       });
 }

@@ -9,7 +9,31 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "connection/json_read.h"
+
 namespace xerod::connection {
+
+namespace {
+// A token answer is a few kilobytes (JWTs); anything much larger is not one.
+constexpr std::size_t kMaxTokenAnswerBytes = 1 << 20;
+// Xero's access tokens live 30 minutes; an answer without a usable expires_in
+// (absent, not an integer, < 1 s or > 1 day) is taken to mean that.
+constexpr std::int64_t kDefaultExpiresIn = 1800;
+constexpr std::int64_t kMaxExpiresIn = 24 * 3600;
+constexpr std::size_t kMaxOAuthErrorBytes = 64;
+
+// An OAuth error code is short printable ASCII (RFC 6749 5.2: "invalid_grant");
+// whatever else an answer carries there is cut and made printable before it
+// reaches messages and logs.
+std::string ErrorCode(std::string_view error) {
+  std::string out(error.substr(0, kMaxOAuthErrorBytes));
+  for (char& c : out) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u > 0x7e) c = '?';
+  }
+  return out;
+}
+}  // namespace
 
 std::string UrlEncode(std::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -173,39 +197,60 @@ TokenOutcome ReadTokenResponse(const HttpResponse& response) {
     // kConnectTimeout counts as lost too: on a reused keep-alive connection
     // libcurl reports no connect time, so the HTTP layer may call a total
     // timeout after sending a connect timeout. Retrying a refresh with the same
-    // token is safe either way.
+    // token is safe either way. A truncated answer is a transport error
+    // (kOther) and so lands here as lost, too.
     bool lost = MaybeSent(response.error) || response.error == HttpError::kConnectTimeout;
     out.kind = lost ? TokenOutcome::Kind::kLost : TokenOutcome::Kind::kUnreachable;
     out.detail = fmt::format("{}: {}", ToString(response.error), response.error_message);
     return out;
   }
   out.status = response.status;
-  auto body = nlohmann::json::parse(response.body, nullptr, false);
-  if (response.status == 200 && body.is_object()) {
-    try {
-      out.token.access_token = body.at("access_token").get<std::string>();
-      if (body.contains("refresh_token") && body["refresh_token"].is_string()) {
-        out.token.refresh_token = body["refresh_token"].get<std::string>();
-      }
-      out.token.expires_in = std::chrono::seconds(body.value("expires_in", 1800));
-      if (body.contains("scope") && body["scope"].is_string()) {
-        out.token.scope = body["scope"].get<std::string>();
-      }
-      return out;
-    } catch (const nlohmann::json::exception&) {
-      out.kind = TokenOutcome::Kind::kServer;
-      out.detail = "HTTP 200 without a usable access_token";
+  // Whatever is wrong with a complete answer below is transient: the stored
+  // refresh token is kept, and Xero keeps it valid for 30 minutes even if it
+  // rotated it.
+  out.kind = TokenOutcome::Kind::kServer;
+  if (response.body.size() > kMaxTokenAnswerBytes) {
+    out.detail = fmt::format("the answer is too large ({} bytes; at most {}) (HTTP {})",
+                             response.body.size(), kMaxTokenAnswerBytes, response.status);
+    return out;
+  }
+  nlohmann::json body = ParseAnswer(response.body);
+  if (response.status == 200) {
+    if (!body.is_object()) {
+      out.detail =
+          body.is_discarded()
+              ? "the answer is not JSON (HTTP 200)"
+              : fmt::format("the answer is {}, not a JSON object (HTTP 200)", Describe(&body));
       return out;
     }
+    std::optional<std::string> access = Text(body, "access_token");
+    if (!access || access->empty()) {
+      const nlohmann::json* m = Member(body, "access_token");
+      out.detail = m == nullptr || m->is_string()
+                       ? "the answer has no access_token (HTTP 200)"
+                       : fmt::format("the answer's access_token is {}, not a string (HTTP 200)",
+                                     Describe(m));
+      return out;
+    }
+    out.kind = TokenOutcome::Kind::kOk;
+    out.token.access_token = std::move(*access);
+    // Absent or not a string: no refresh token was issued (the store keeps the
+    // previous one).
+    out.token.refresh_token = Text(body, "refresh_token").value_or("");
+    std::int64_t expires = Integer(body, "expires_in").value_or(kDefaultExpiresIn);
+    if (expires < 1 || expires > kMaxExpiresIn) expires = kDefaultExpiresIn;
+    out.token.expires_in = std::chrono::seconds(expires);
+    out.token.scope = Text(body, "scope").value_or("");
+    return out;
   }
-  if (response.status >= 400 && response.status < 500 && response.status != 429 &&
-      body.is_object() && body.contains("error") && body["error"].is_string()) {
+  std::optional<std::string> error = Text(body, "error");
+  if (response.status >= 400 && response.status < 500 && response.status != 429 && error &&
+      !error->empty()) {
     out.kind = TokenOutcome::Kind::kRejected;
-    out.oauth_error = body["error"].get<std::string>();
+    out.oauth_error = ErrorCode(*error);
     out.detail = fmt::format("{} (HTTP {})", out.oauth_error, response.status);
     return out;
   }
-  out.kind = TokenOutcome::Kind::kServer;
   out.detail = fmt::format("HTTP {}", response.status);
   return out;
 }

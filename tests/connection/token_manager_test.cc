@@ -10,6 +10,7 @@
 #include "connection/fake_http.h"
 #include "connection/token_endpoint.h"
 #include "support/test_support.h"
+#include "xerod/connection_manager.h"
 #include "xerod/store.h"
 
 namespace xerod {
@@ -32,6 +33,7 @@ class TokenManagerTest : public ::testing::Test {
   void SetUp() override {
     config_.client_id = "app";
     config_.identity_url = "http://identity.test";
+    config_.api_url = "http://api.test";
     Open();
     auto id = store_->CreateTokenSet(
         ConnectionKind::kOAuth, "rt-1", "offline_access",
@@ -245,6 +247,342 @@ TEST_F(TokenManagerTest, UnknownConnectionIsNotFound) {
   Drain();
   ASSERT_FALSE(result.has_value());
   EXPECT_EQ(result.error().code(), Code::kNotFound);
+}
+
+// ---- Bad answers from the token endpoint and /connections -----------------
+// Xero's answers are input: none of these may throw, and each must leave the
+// connection usable for the next good answer.
+
+HttpResponse Answer(int status, std::string body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+// 20 MB of valid JSON in the shape of a token answer.
+std::string HugeTokenJson() {
+  return nlohmann::json{{"access_token", std::string(20 << 20, 'a')}, {"expires_in", 1800}}.dump();
+}
+
+struct BadTokenAnswer {
+  std::string body;
+  std::string detail;  // expected in the error message
+};
+
+std::vector<BadTokenAnswer> BadTokenAnswers() {
+  return {
+      {"this is not JSON", "the answer is not JSON (HTTP 200)"},
+      {"", "the answer is not JSON (HTTP 200)"},
+      {R"({"access_token":"at-x","expires_in":18)", "the answer is not JSON (HTTP 200)"},
+      {"[]", "the answer is an array, not a JSON object (HTTP 200)"},
+      {R"([{"access_token":"at-x"}])", "the answer is an array, not a JSON object"},
+      {"null", "the answer is null, not a JSON object"},
+      {R"("at-x")", "the answer is a string, not a JSON object"},
+      {"{}", "the answer has no access_token (HTTP 200)"},
+      {R"({"access_token":"","refresh_token":"rt-x"})", "the answer has no access_token"},
+      {R"({"access_token":null})", "the answer's access_token is null, not a string"},
+      {R"({"access_token":5,"refresh_token":"rt-x","expires_in":1800})",
+       "the answer's access_token is a number, not a string (HTTP 200)"},
+      {R"({"access_token":["at-x"]})", "the answer's access_token is an array, not a string"},
+      {R"({"access_token":{"value":"at-x"}})", "the answer's access_token is an object"},
+      {R"({"expires_in":"soon","token_type":"Bearer"})", "the answer has no access_token"},
+      {std::string(400'000, '[') + std::string(400'000, ']'),
+       "the answer is an array, not a JSON object"},
+      {HugeTokenJson(), "the answer is too large (20971"},
+  };
+}
+
+TEST(TokenEndpointTest, UnusableSuccessAnswersAreTransientAndNameTheProblem) {
+  for (const auto& bad : BadTokenAnswers()) {
+    SCOPED_TRACE(bad.body.substr(0, 80));
+    auto out = connection::ReadTokenResponse(Answer(200, bad.body));
+    EXPECT_EQ(out.kind, connection::TokenOutcome::Kind::kServer);
+    EXPECT_EQ(out.status, 200);
+    EXPECT_TRUE(out.token.access_token.empty());
+    EXPECT_TRUE(out.token.refresh_token.empty());
+    Error e = out.ToError();
+    EXPECT_EQ(e.code(), Code::kUnavailable);
+    EXPECT_NE(e.message().find("token endpoint: " + bad.detail), std::string::npos) << e.message();
+    EXPECT_LT(e.message().size(), 200u);
+  }
+}
+
+TEST(TokenEndpointTest, WrongTypedOptionalFieldsAreAbsent) {
+  struct Case {
+    std::string body;
+    std::int64_t expires_in;
+    std::string refresh_token;
+    std::string scope;
+  };
+  const Case cases[] = {
+      {R"({"access_token":"at","expires_in":"soon"})", 1800, "", ""},
+      {R"({"access_token":"at","expires_in":null,"refresh_token":7,"scope":["a"]})", 1800, "", ""},
+      {R"({"access_token":"at","expires_in":1e300})", 1800, "", ""},
+      {R"({"access_token":"at","expires_in":1800.5})", 1800, "", ""},
+      {R"({"access_token":"at","expires_in":-5})", 1800, "", ""},
+      {R"({"access_token":"at","expires_in":0})", 1800, "", ""},
+      {R"({"access_token":"at","expires_in":9223372036854775807})", 1800, "", ""},
+      {R"({"access_token":"at","expires_in":18446744073709551615})", 1800, "", ""},
+      {R"({"access_token":"at","expires_in":99999999999999999999999})", 1800, "", ""},
+      {R"({"access_token":"at","expires_in":600,"refresh_token":"rt","scope":"s"})", 600, "rt",
+       "s"},
+      {R"({"access_token":"at","expires_in":3600,"refresh_token":{},"scope":5})", 3600, "", ""},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.body);
+    auto out = connection::ReadTokenResponse(Answer(200, c.body));
+    ASSERT_EQ(out.kind, connection::TokenOutcome::Kind::kOk) << out.detail;
+    EXPECT_EQ(out.token.access_token, "at");
+    EXPECT_EQ(out.token.expires_in, std::chrono::seconds(c.expires_in));
+    EXPECT_EQ(out.token.refresh_token, c.refresh_token);
+    EXPECT_EQ(out.token.scope, c.scope);
+  }
+}
+
+TEST(TokenEndpointTest, ErrorAnswersOfTheWrongShapeAreTransient) {
+  using Kind = connection::TokenOutcome::Kind;
+  struct Case {
+    int status;
+    std::string body;
+    Kind kind;
+    std::string oauth_error;
+  };
+  const Case cases[] = {
+      {400, R"({"error":"invalid_grant"})", Kind::kRejected, "invalid_grant"},
+      {400, R"({"error":5})", Kind::kServer, ""},
+      {400, R"({"error":null})", Kind::kServer, ""},
+      {400, R"({"error":""})", Kind::kServer, ""},
+      {400, R"(["invalid_grant"])", Kind::kServer, ""},
+      {400, "invalid_grant", Kind::kServer, ""},
+      {401, std::string(100, '{'), Kind::kServer, ""},
+      {400, HugeTokenJson(), Kind::kServer, ""},
+      {503, R"({"error":"invalid_grant"})", Kind::kServer, ""},
+      {429, R"({"error":"invalid_grant"})", Kind::kServer, ""},
+      {500, "[]", Kind::kServer, ""},
+      {400, nlohmann::json{{"error", "bad\x01\n" + std::string(500, 'x') + "\xc3\xa9"}}.dump(),
+       Kind::kRejected, "bad??" + std::string(59, 'x')},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(std::to_string(c.status) + " " + c.body.substr(0, 80));
+    auto out = connection::ReadTokenResponse(Answer(c.status, c.body));
+    EXPECT_EQ(out.kind, c.kind);
+    EXPECT_EQ(out.oauth_error, c.oauth_error);
+    EXPECT_EQ(out.status, c.status);
+    EXPECT_LT(out.ToError().message().size(), 200u);
+    if (c.kind == Kind::kServer) {
+      EXPECT_EQ(out.ToError().code(), Code::kUnavailable);
+    }
+  }
+}
+
+TEST(TokenEndpointTest, TruncatedAnswerIsPossiblyLost) {
+  HttpResponse r;
+  r.error = HttpError::kOther;
+  r.error_message = "transfer closed with 100 bytes remaining to read";
+  EXPECT_EQ(connection::ReadTokenResponse(r).kind, connection::TokenOutcome::Kind::kLost);
+}
+
+TEST_F(TokenManagerTest, UnusableTokenAnswerFailsTransientlyAndTheNextGoodOneWorks) {
+  int n = 0;
+  for (const auto& bad : BadTokenAnswers()) {
+    SCOPED_TRACE(bad.body.substr(0, 80));
+    Result<AccessGrant> result = AccessGrant{};
+    manager_->GetAccessToken("acme", [&](Result<AccessGrant> g) { result = std::move(g); });
+    Drain();
+    ASSERT_EQ(http_.pending().size(), 1u);
+    http_.AnswerJson(200, bad.body);
+    Drain();
+    ASSERT_FALSE(result.has_value());
+    EXPECT_EQ(result.error().code(), Code::kUnavailable);
+    EXPECT_NE(result.error().message().find(bad.detail), std::string::npos)
+        << result.error().message();
+    // Not a lost answer: no retry of its own; nothing recorded; still active.
+    EXPECT_TRUE(http_.pending().empty());
+    EXPECT_EQ(manager_->token_requests(), ++n);
+    EXPECT_EQ(store_->GetTokenSet(set_id_)->refresh_token, "rt-1");
+    EXPECT_EQ(store_->GetTokenSet(set_id_)->refreshes, 0);
+    EXPECT_EQ(store_->Get("acme")->state, ConnectionState::kActive);
+    EXPECT_TRUE(unusable_.empty());
+  }
+  // The next good answer works, asked for with the same (stored) refresh token.
+  std::string got;
+  manager_->GetAccessToken("beta", [&](Result<AccessGrant> g) {
+    ASSERT_TRUE(g.has_value()) << g.error().ToString();
+    got = g->access_token;
+  });
+  Drain();
+  ASSERT_EQ(http_.pending().size(), 1u);
+  EXPECT_NE(http_.pending().front().request.body.find("refresh_token=rt-1"), std::string::npos);
+  http_.AnswerJson(200, TokenJson("at-1", "rt-2"));
+  Drain();
+  EXPECT_EQ(got, "at-1");
+  EXPECT_EQ(store_->GetTokenSet(set_id_)->refresh_token, "rt-2");
+}
+
+TEST_F(TokenManagerTest, WrongTypedRefreshTokenAndExpiryKeepTheStoredTokenAndThirtyMinutes) {
+  std::string got;
+  manager_->GetAccessToken("acme", [&](Result<AccessGrant> g) {
+    ASSERT_TRUE(g.has_value()) << g.error().ToString();
+    got = g->access_token;
+  });
+  Drain();
+  http_.AnswerJson(200, R"({"access_token":"at-1","refresh_token":7,"expires_in":"soon"})");
+  Drain();
+  EXPECT_EQ(got, "at-1");
+  EXPECT_EQ(store_->GetTokenSet(set_id_)->refresh_token, "rt-1");  // not replaced by ""
+  // Cached for the default 30 minutes.
+  clock_.Advance(std::chrono::minutes(28));
+  manager_->GetAccessToken("acme", [&](Result<AccessGrant> g) { got = g->access_token + "!"; });
+  Drain();
+  EXPECT_EQ(got, "at-1!");
+  EXPECT_TRUE(http_.pending().empty());
+  clock_.Advance(std::chrono::seconds(60));  // inside the refresh margin
+  manager_->GetAccessToken("acme", [](Result<AccessGrant>) {});
+  Drain();
+  ASSERT_EQ(http_.pending().size(), 1u);
+  EXPECT_NE(http_.pending().front().request.body.find("refresh_token=rt-1"), std::string::npos);
+}
+
+// ConnectionManager over the same fake: the /connections answer.
+class ConnectionsAnswerTest : public TokenManagerTest {
+ protected:
+  void SetUp() override {
+    TokenManagerTest::SetUp();
+    connections_ = std::make_unique<ConnectionManager>(*manager_);
+  }
+  void TearDown() override { connections_.reset(); }
+
+  // Answers the pending /connections request (after checking that it is one).
+  void AnswerConnections(HttpResponse response) {
+    ASSERT_EQ(http_.pending().size(), 1u);
+    ASSERT_EQ(http_.pending().front().request.url, "http://api.test/connections");
+    http_.Answer(std::move(response));
+    Drain();
+  }
+
+  std::unique_ptr<ConnectionManager> connections_;
+};
+
+struct BadConnections {
+  std::string body;
+  std::string detail;
+};
+
+std::vector<BadConnections> BadConnectionsAnswers() {
+  // 20 MB of valid JSON in the shape of a /connections answer.
+  std::string huge =
+      R"([{"id":"conn-a","tenantId":")" + std::string(20 << 20, 't') + R"(","tenantName":"A"}])";
+  return {
+      {"<html>Service Unavailable</html>", "GET /connections: the answer is not JSON"},
+      {"", "GET /connections: the answer is not JSON"},
+      {R"([{"id":"conn-a","tenantId":"tenant-a")", "GET /connections: the answer is not JSON"},
+      {R"({"id":"conn-a","tenantId":"tenant-a"})",
+       "GET /connections: the answer is an object, not a list"},
+      {"null", "GET /connections: the answer is null, not a list"},
+      {"7", "GET /connections: the answer is a number, not a list"},
+      {R"(["tenant-a"])", "GET /connections: element 0 is a string, not an object"},
+      {R"([{"id":"conn-a","tenantId":"tenant-a","tenantName":"Acme"},null])",
+       "GET /connections: element 1 is null, not an object"},
+      {R"([{"id":"conn-b","tenantName":"Beta"},{"id":"conn-a","tenantId":"tenant-a"}])",
+       "GET /connections: element 0 has no tenantId"},
+      {R"([{"id":"conn-a","tenantId":"","tenantName":"Acme"}])",
+       "GET /connections: element 0 has no tenantId"},
+      {R"([{"id":"conn-a","tenantId":42,"tenantName":"Acme"}])",
+       "GET /connections: element 0's tenantId is a number, not a string"},
+      {R"([{"id":7,"tenantId":"tenant-a","tenantName":"Acme"}])",
+       "GET /connections: element 0's id is a number, not a string"},
+      {R"([{"tenantId":"tenant-a","tenantName":"Acme"}])", "GET /connections: element 0 has no id"},
+      {huge, "GET /connections: the answer is too large (20971"},
+  };
+}
+
+TEST_F(ConnectionsAnswerTest, CheckWithABadConnectionsAnswerFailsClearlyAndKeepsTheConnection) {
+  // A token first, so that each Check below is only GET /connections.
+  manager_->GetAccessToken("acme", [](Result<AccessGrant>) {});
+  Drain();
+  http_.AnswerJson(200, TokenJson("at-1", "rt-2"));
+  Drain();
+  for (const auto& bad : BadConnectionsAnswers()) {
+    SCOPED_TRACE(bad.body.substr(0, 80));
+    std::optional<Result<ConnectionInfo>> done;
+    connections_->Check("acme", [&](Result<ConnectionInfo> r) { done = std::move(r); });
+    Drain();
+    AnswerConnections(Answer(200, bad.body));
+    ASSERT_TRUE(done.has_value());
+    ASSERT_FALSE(done->has_value());
+    EXPECT_EQ(done->error().code(), Code::kUnavailable);
+    EXPECT_NE(done->error().message().find(bad.detail), std::string::npos)
+        << done->error().message();
+    EXPECT_LT(done->error().message().size(), 200u);
+    // A bad answer is not "the organisation is gone".
+    EXPECT_EQ(store_->Get("acme")->state, ConnectionState::kActive);
+    EXPECT_EQ(store_->Get("acme")->xero_connection_id, "conn-a");
+    EXPECT_TRUE(unusable_.empty());
+  }
+  // The next good answer works (and an absent or wrong-typed name is just "").
+  std::optional<Result<ConnectionInfo>> done;
+  connections_->Check("acme", [&](Result<ConnectionInfo> r) { done = std::move(r); });
+  Drain();
+  AnswerConnections(
+      Answer(200, R"([{"id":"conn-b","tenantId":"tenant-b"},{"id":"conn-a2","tenantId":"tenant-a",)"
+                  R"("tenantName":5,"extra":{"x":[1]}}])"));
+  ASSERT_TRUE(done.has_value() && done->has_value()) << done->error().ToString();
+  EXPECT_EQ((*done)->state, ConnectionState::kActive);
+  EXPECT_EQ((*done)->xero_connection_id, "conn-a2");
+  // And a good answer without the tenant still disconnects.
+  done.reset();
+  connections_->Check("acme", [&](Result<ConnectionInfo> r) { done = std::move(r); });
+  Drain();
+  AnswerConnections(Answer(200, R"([{"id":"conn-b","tenantId":"tenant-b","tenantName":"B"}])"));
+  ASSERT_TRUE(done.has_value() && done->has_value());
+  EXPECT_EQ((*done)->state, ConnectionState::kDisconnected);
+}
+
+TEST_F(ConnectionsAnswerTest, AddWithABadConnectionsAnswerFailsClearlyAndCreatesNothing) {
+  for (const auto& bad : BadConnectionsAnswers()) {
+    SCOPED_TRACE(bad.body.substr(0, 80));
+    std::optional<Result<ConnectionInfo>> done;
+    connections_->Add("gamma", "tenant-g", "imported",
+                      [&](Result<ConnectionInfo> r) { done = std::move(r); });
+    Drain();
+    ASSERT_EQ(http_.pending().size(), 1u);
+    http_.AnswerJson(200, TokenJson("at-g", "rt-g"));
+    Drain();
+    AnswerConnections(Answer(200, bad.body));
+    ASSERT_TRUE(done.has_value());
+    ASSERT_FALSE(done->has_value());
+    EXPECT_EQ(done->error().code(), Code::kUnavailable);
+    EXPECT_NE(done->error().message().find(bad.detail), std::string::npos)
+        << done->error().message();
+    EXPECT_EQ(store_->Get("gamma").error().code(), Code::kNotFound);
+  }
+  std::optional<Result<ConnectionInfo>> done;
+  connections_->Add("gamma", "tenant-g", "imported",
+                    [&](Result<ConnectionInfo> r) { done = std::move(r); });
+  Drain();
+  // No usable rotated token in the answer: the imported one is kept.
+  http_.AnswerJson(200, R"({"access_token":"at-g","refresh_token":false})");
+  Drain();
+  AnswerConnections(Answer(200, R"([{"id":"conn-g","tenantId":"tenant-g","tenantName":null}])"));
+  ASSERT_TRUE(done.has_value() && done->has_value()) << done->error().ToString();
+  EXPECT_EQ((*done)->tenant_id, "tenant-g");
+  EXPECT_EQ((*done)->xero_connection_id, "conn-g");
+  EXPECT_EQ(store_->GetTokenSet((*done)->token_set_id)->refresh_token, "imported");
+}
+
+TEST_F(ConnectionsAnswerTest, AddWithAnUnusableTokenAnswerFailsClearly) {
+  std::optional<Result<ConnectionInfo>> done;
+  connections_->Add("gamma", "tenant-g", "imported",
+                    [&](Result<ConnectionInfo> r) { done = std::move(r); });
+  Drain();
+  http_.AnswerJson(200, R"({"access_token":5,"expires_in":"soon"})");
+  Drain();
+  ASSERT_TRUE(done.has_value());
+  ASSERT_FALSE(done->has_value());
+  EXPECT_EQ(done->error().code(), Code::kUnavailable);
+  EXPECT_NE(done->error().message().find("access_token is a number"), std::string::npos);
+  EXPECT_TRUE(http_.pending().empty());
 }
 
 TEST(TokenEndpointTest, EncodingHelpers) {
