@@ -248,5 +248,128 @@ TEST_F(ConnectionSimTest, DisconnectRevokesOnlyWhenTheGrantIsNoLongerUsed) {
   EXPECT_EQ(history->back().state, ConnectionState::kDisconnected);
 }
 
+// Bad answers from the token endpoint never crash xerod: each is a transient
+// failure naming what was wrong, and the next good answer works. Without a
+// `status` the sim processes the refresh (rotating the token) and replaces
+// only the answer: the stored token is then used again in Xero's grace period.
+TEST_F(ConnectionSimTest, BadTokenAnswersAreTransientAndTheNextGoodOneWorks) {
+  std::string t = world_->CreateOrg("Acme");
+  auto c = world_->Add("acme", t, world_->CreateGrant({t})["refresh_token"]);
+  ASSERT_TRUE(c.has_value()) << c.error().ToString();
+  std::vector<std::pair<nlohmann::json, std::string>> cases;
+  nlohmann::json f = nlohmann::json::object();
+  f["body"] = "this is not JSON";
+  cases.emplace_back(f, "token endpoint: the answer is not JSON (HTTP 200)");
+  f["body"] = nlohmann::json::array({1, 2});
+  cases.emplace_back(f, "the answer is an array, not a JSON object");
+  f["body"] = nlohmann::json::object();
+  f["body"]["access_token"] = 5;
+  f["body"]["expires_in"] = "soon";
+  cases.emplace_back(f, "the answer's access_token is a number, not a string");
+  f["body"] = nlohmann::json::object();
+  f["body"]["token_type"] = "Bearer";
+  cases.emplace_back(f, "the answer has no access_token");
+  f["status"] = 200;  // answered before processing: nothing rotated
+  f["body"] = nlohmann::json::object();
+  f["body"]["access_token"] = std::string(20 << 20, 'a');
+  cases.emplace_back(f, "the answer is too large");
+  for (auto& [fault, reason] : cases) {
+    SCOPED_TRACE(reason);
+    world_->tokens->Forget(c->token_set_id);  // the next call needs a token request
+    fault["path"] = "/connect/token";
+    fault["count"] = 1;
+    world_->Admin(HttpMethod::kPost, "/_sim/faults", fault);
+    auto r = world_->Call("acme", HttpMethod::kGet, kOrg);
+    EXPECT_EQ(r.result_class, XeroResultClass::kTransient);
+    EXPECT_EQ(r.failure, XeroFailure::kTokenUnavailable);
+    EXPECT_NE(r.reason.find(reason), std::string::npos) << r.reason;
+    EXPECT_EQ(world_->store->Get("acme")->state, ConnectionState::kActive);
+    auto ok = world_->Call("acme", HttpMethod::kGet, kOrg);
+    EXPECT_TRUE(ok.ok()) << ok.reason;
+  }
+  EXPECT_TRUE(world_->unusable.empty());
+  // A truncated answer (cut after sending) is a possibly-lost one: retried at
+  // once with the same token.
+  testing::WorldOptions o;
+  o.token.lost_retry_delay = std::chrono::milliseconds(50);
+  world_ = Restart(o);
+  int before = world_->TokenRefreshes();
+  world_->Admin(HttpMethod::kPost, "/_sim/faults",
+                {{"path", "/connect/token"}, {"truncate_bytes", 20}, {"count", 1}});
+  auto r = world_->Call("acme", HttpMethod::kGet, kOrg);
+  ASSERT_TRUE(r.ok()) << r.reason;
+  EXPECT_EQ(world_->TokenRefreshes(), before + 2);  // the truncated one and the grace retry
+  // And the token it stored works after a restart.
+  world_ = Restart();
+  EXPECT_TRUE(world_->Call("acme", HttpMethod::kGet, kOrg).ok());
+}
+
+// Bad /connections answers: Check() and Add() report a clear transient error;
+// a bad answer never marks a connection disconnected.
+TEST_F(ConnectionSimTest, BadConnectionsAnswersFailCheckAndAddClearly) {
+  std::string t = world_->CreateOrg("Acme");
+  ASSERT_TRUE(world_->Add("acme", t, world_->CreateGrant({t})["refresh_token"]).has_value());
+  auto check = [&] {
+    std::optional<Result<ConnectionInfo>> done;
+    world_->connections->Check("acme", [&](Result<ConnectionInfo> r) { done = std::move(r); });
+    EXPECT_TRUE(world_->RunUntil([&] { return done.has_value(); }));
+    return done.value_or(Fail(Code::kInternal, "test timeout"));
+  };
+  std::vector<std::pair<nlohmann::json, std::string>> cases;
+  nlohmann::json f = nlohmann::json::object();
+  f["body"] = "<html>not JSON</html>";
+  cases.emplace_back(f, "GET /connections: the answer is not JSON");
+  f["body"] = {{"id", "c-1"}, {"tenantId", t}, {"tenantName", "Acme"}};
+  cases.emplace_back(f, "GET /connections: the answer is an object, not a list");
+  f["body"] = nlohmann::json::array({t});
+  cases.emplace_back(f, "GET /connections: element 0 is a string, not an object");
+  f["body"] = nlohmann::json::array();
+  f["body"].push_back({{"id", "c-1"}, {"tenantName", "Acme"}});
+  cases.emplace_back(f, "GET /connections: element 0 has no tenantId");
+  f["body"] = nlohmann::json::array();
+  f["body"].push_back({{"id", 7}, {"tenantId", t}, {"tenantName", "Acme"}});
+  cases.emplace_back(f, "GET /connections: element 0's id is a number, not a string");
+  f["body"] = nlohmann::json::array();
+  f["body"].push_back({{"id", "c-1"}, {"tenantId", std::string(20 << 20, 't')}});
+  cases.emplace_back(f, "GET /connections: the answer is too large");
+  f = {{"truncate_bytes", 5}};
+  cases.emplace_back(f, "GET /connections: ");
+  for (auto& [fault, reason] : cases) {
+    SCOPED_TRACE(reason);
+    fault["path"] = "/connections";
+    fault["method"] = "GET";
+    fault["count"] = 1;
+    world_->Admin(HttpMethod::kPost, "/_sim/faults", fault);
+    auto r = check();
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code(), Code::kUnavailable);
+    EXPECT_NE(r.error().message().find(reason), std::string::npos) << r.error().message();
+    EXPECT_EQ(world_->store->Get("acme")->state, ConnectionState::kActive);
+  }
+  EXPECT_TRUE(world_->unusable.empty());
+  auto good = check();
+  ASSERT_TRUE(good.has_value()) << good.error().ToString();
+  EXPECT_EQ(good->state, ConnectionState::kActive);
+  EXPECT_EQ(good->tenant_name, "Acme");
+
+  // Add: a wrong-typed answer creates nothing; the same imported token then works.
+  std::string b = world_->CreateOrg("Beta");
+  std::string imported = world_->CreateGrant({b})["refresh_token"];
+  nlohmann::json bad = nlohmann::json::array();
+  bad.push_back({{"id", "c-2"}, {"tenantId", 42}, {"tenantName", "Beta"}});
+  world_->Admin(HttpMethod::kPost, "/_sim/faults",
+                {{"path", "/connections"}, {"method", "GET"}, {"body", bad}, {"count", 1}});
+  auto added = world_->Add("beta", b, imported);
+  ASSERT_FALSE(added.has_value());
+  EXPECT_EQ(added.error().code(), Code::kUnavailable);
+  EXPECT_NE(added.error().message().find("element 0's tenantId is a number"), std::string::npos)
+      << added.error().message();
+  EXPECT_EQ(world_->store->Get("beta").error().code(), Code::kNotFound);
+  added = world_->Add("beta", b, imported);
+  ASSERT_TRUE(added.has_value()) << added.error().ToString();
+  EXPECT_EQ(added->tenant_name, "Beta");
+  EXPECT_TRUE(world_->Call("beta", HttpMethod::kGet, kOrg).ok());
+}
+
 }  // namespace
 }  // namespace xerod
