@@ -2,6 +2,7 @@
 #include "daemon/daemon.h"
 
 #include <fmt/ranges.h>
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -98,7 +99,14 @@ Status Daemon::Start() {
   auto services = std::make_unique<Services>();
 
   // The state file: created 0600, migrated in one transaction, refused if newer than us.
-  auto db = Database::Open(config_.database);
+  // Its connection serves the connection store; the queue opens its own (its
+  // writer thread), whose checkpointer keeps the one WAL file short for both.
+  // This connection checkpoints inline only at the WAL's hard limit, as the
+  // queue's does when its checkpointer falls behind.
+  StoreOptions store_options;
+  store_options.background_checkpoint = false;
+  store_options.checkpoint_pages = store_options.wal_limit_pages;
+  auto db = Database::Open(config_.database, store_options);
   if (!db) return Fail(db.error());
   services->db = std::move(*db);
   spdlog::info("database {} at schema version {}", config_.database,
@@ -285,6 +293,9 @@ int Daemon::Run() {
   watchdog_interval_ = SdNotifier::WatchdogPingInterval();
   if (watchdog_interval_) DoWatchdog();
 
+  // Start-up (config parsing, migrations, schema reads) freed more than it
+  // keeps: give the free heap pages back before settling down.
+  malloc_trim(0);
   notifier_.Ready(StatusLine());
   spdlog::info("ready: {}", StatusLine());
   while (true) {

@@ -24,9 +24,9 @@
 
 namespace xerod {
 
-// How long SIGTERM waits for batches already with Xero (systemd's
-// TimeoutStopSec, 90 s by default, must be longer).
-inline constexpr std::chrono::seconds kStopDrain{20};
+// How long SIGTERM waits for batches already with Xero (the unit's
+// TimeoutStopSec, 30 s, must be longer).
+inline constexpr std::chrono::seconds kStopDrain{15};
 
 struct DaemonOptions {
   std::string config_path;            // re-read on reload
