@@ -145,6 +145,9 @@ class XeroClient {
   void Send(std::shared_ptr<CallState> call);
   void OnResponse(std::shared_ptr<CallState> call, HttpResponse response);
   void Finish(std::shared_ptr<CallState> call, XeroResult result);
+  // Whether the connection has been bound to another token set since `call`
+  // got its access token.
+  bool Superseded(const CallState& call);
 
   boost::asio::io_context& io_;
   HttpClient& http_;

@@ -168,7 +168,12 @@ void XeroClient::OnResponse(std::shared_ptr<CallState> call, HttpResponse respon
     tokens_.Invalidate(call->grant.token_set_id, call->grant.access_token);
     return Start(std::move(call));
   }
-  if (r.result_class == XeroResultClass::kConnection) {
+  if (r.result_class == XeroResultClass::kConnection && Superseded(*call)) {
+    // The connection was bound to a new grant while this call was on the wire
+    // (it was reconnected): the refusal speaks of the old one. Retry.
+    r.result_class = XeroResultClass::kTransient;
+    r.reason += " (the connection was reconnected while this call was in flight)";
+  } else if (r.result_class == XeroResultClass::kConnection) {
     ConnectionState state = ConnectionState::kDisconnected;
     if (r.failure == XeroFailure::kMissingScope) {
       state = ConnectionState::kMissingScope;
@@ -187,6 +192,11 @@ void XeroClient::OnResponse(std::shared_ptr<CallState> call, HttpResponse respon
     }
   }
   Finish(std::move(call), std::move(r));
+}
+
+bool XeroClient::Superseded(const CallState& call) {
+  auto now = tokens_.store().Get(call.connection);
+  return now && now->token_set_id != call.grant.token_set_id;
 }
 
 void XeroClient::Finish(std::shared_ptr<CallState> call, XeroResult result) {

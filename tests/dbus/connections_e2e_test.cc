@@ -169,6 +169,10 @@ TEST_F(ConnectionsE2eTest, AddShowCheckAndLoseAConnection) {
   WriteFile(doc, R"({"id":"inv-1","status":"sent","client":{"name":"Acme"},)"
                  R"("issue_date":"2026-11-02","currency":"NZD",)"
                  R"("lines":[{"description":"Work","quantity":1,"unit_price":10}]})");
+  // Xero takes its time with the invoice, so it is still waiting (running)
+  // when the status is read and when the organisation goes.
+  world_->Admin(HttpMethod::kPost, "/_sim/faults",
+                {{"path", "/api.xro/2.0/Invoices"}, {"delay_ms", 5000}, {"count", 1}});
   ASSERT_EQ(Ctl("invoice enqueue -c acme " + doc, &out), 0) << out;
   // One active organisation: Xero allows 60 calls/min of 50 invoices.
   EXPECT_EQ(CtlJson("status")["send_allowance_per_minute"], 3000);

@@ -186,6 +186,27 @@ TEST_F(XeroClientSimTest, DisconnectedTenantVersusMissingScope) {
             XeroResultClass::kConnection);
 }
 
+TEST_F(XeroClientSimTest, ARefusalOfAGrantReplacedMeanwhileIsTransient) {
+  // The call is refused (403), slowly; while it is on the wire the platform
+  // reconnects the organisation (a new grant). The refusal speaks of the old
+  // grant: the connection stays active and the caller retries.
+  Fault({{"path", kOrg}, {"status", 403}, {"delay_ms", 500}, {"count", 1}});
+  std::optional<XeroResult> out;
+  world_->client->Call("acme", HttpMethod::kGet, kOrg, "", std::nullopt,
+                       [&](XeroResult r) { out = std::move(r); });
+  ASSERT_TRUE(world_->Add("acme", tenant_, world_->CreateGrant({tenant_})["refresh_token"]));
+  ASSERT_TRUE(world_->RunUntil([&] { return out.has_value(); }));
+  EXPECT_EQ(out->result_class, XeroResultClass::kTransient) << out->reason;
+  EXPECT_NE(out->reason.find("reconnected"), std::string::npos) << out->reason;
+  EXPECT_EQ(world_->store->Get("acme")->state, ConnectionState::kActive);
+  EXPECT_TRUE(world_->unusable.empty());
+  // Without a new grant the same refusal marks the connection.
+  Fault({{"path", kOrg}, {"status", 403}, {"count", 1}});
+  EXPECT_EQ(world_->Call("acme", HttpMethod::kGet, kOrg).result_class,
+            XeroResultClass::kConnection);
+  EXPECT_EQ(world_->store->Get("acme")->state, ConnectionState::kDisconnected);
+}
+
 TEST_F(XeroClientSimTest, ServerErrorsAndTimeouts) {
   Fault({{"path", kOrg}, {"status", 500}, {"count", 1}});
   auto r = world_->Call("acme", HttpMethod::kGet, kOrg);
