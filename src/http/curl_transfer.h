@@ -54,7 +54,10 @@ class CurlTransfer {
   char error_buffer_[CURL_ERROR_SIZE] = {};
 };
 
-// Largest response body accepted; bigger ones fail with HttpError::kOther.
-inline constexpr std::size_t kMaxResponseBytes = 256u << 20;
+// Largest response body accepted; bigger ones fail with HttpError::kOther
+// (after sending: a write's outcome is then unknown and looked up). Xero's
+// largest answers (a page of 1,000 contacts, 100 invoices with their lines)
+// are a few MiB; the cap bounds what a wrong or hostile answer can take.
+inline constexpr std::size_t kMaxResponseBytes = 16u << 20;
 
 }  // namespace xerod::http

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "http/curl_transfer.h"
 #include "http/http_test_util.h"
 #include "http/test_server.h"
 #include "support/test_support.h"
@@ -103,6 +104,21 @@ TEST_F(HttpClientTest, LargeBodiesBothWays) {
   auto r = Fetch(io_, *client, req);
   ASSERT_TRUE(r.has_value() && r->ok());
   EXPECT_EQ(r->body, big);
+}
+
+TEST_F(HttpClientTest, AnAnswerOverTheCapIsAnErrorNotAMemoryBlowUp) {
+  const std::string huge(http::kMaxResponseBytes + 1, 'x');
+  TestHttpServer server([&huge](const RecordedRequest&) {
+    ScriptedReply r;
+    r.body = huge;
+    return r;
+  });
+  auto client = MakeClient();
+  auto r = Fetch(io_, *client, HttpRequest{.url = server.Url("/huge")});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->error, HttpError::kOther);
+  EXPECT_NE(r->error_message.find("larger than"), std::string::npos) << r->error_message;
+  EXPECT_TRUE(r->body.empty());
 }
 
 TEST_F(HttpClientTest, GzipBodiesAreDecoded) {
