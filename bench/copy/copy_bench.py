@@ -187,10 +187,12 @@ def throughput(b, args):
     s = wait_done(b, 40 * len(names) + per * len(names), 600)
     took = time.monotonic() - start
     n = per * len(names)
+    time.sleep(5)
+    idle_after = rss_kib(b.xerod.pid, "VmRSS")
     print(f"throughput: {n} invoices over {len(names)} connections, limits off: enqueued in "
           f"{enqueued:.2f} s, all succeeded after {took:.2f} s: {n / took:,.0f} invoices/s; "
           f"dead {s['job_counts']['dead']}; xerod peak RSS {rss_kib(b.xerod.pid, 'VmHWM') / 1024:.1f} MiB; "
-          f"Xero calls {s['copied']['xero_calls']}")
+          f"Xero calls {s['copied']['xero_calls']}; RSS 5 s after: {idle_after / 1024:.1f} MiB")
 
 
 def backfill(b, args):

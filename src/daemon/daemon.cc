@@ -89,7 +89,8 @@ Daemon::Daemon(DaemonOptions options, Config config)
       config_(std::move(config)),
       signals_(io_, SIGTERM, SIGINT, SIGHUP),
       watchdog_timer_(io_),
-      stop_timer_(io_) {}
+      stop_timer_(io_),
+      trim_timer_(io_) {}
 
 Daemon::~Daemon() = default;
 
@@ -296,6 +297,7 @@ int Daemon::Run() {
   // Start-up (config parsing, migrations, schema reads) freed more than it
   // keeps: give the free heap pages back before settling down.
   malloc_trim(0);
+  DoTrimWhenIdle(0);
   notifier_.Ready(StatusLine());
   spdlog::info("ready: {}", StatusLine());
   while (true) {
@@ -381,6 +383,7 @@ void Daemon::BeginStop(const char* why) {
   notifier_.Stopping();
   signals_.cancel();
   watchdog_timer_.cancel();
+  trim_timer_.cancel();
   if (services_ && services_->scheduler) services_->scheduler->Stop();
   DrainThenStop(std::chrono::steady_clock::now() + kStopDrain);
 }
@@ -404,6 +407,18 @@ void Daemon::DrainThenStop(std::chrono::steady_clock::time_point deadline) {
   }
   services_.reset();
   io_.stop();
+}
+
+void Daemon::DoTrimWhenIdle(std::uint64_t batches_seen) {
+  trim_timer_.expires_after(kTrimInterval);
+  trim_timer_.async_wait([this, batches_seen](const boost::system::error_code& ec) {
+    if (ec || !services_ || !services_->scheduler) return;
+    const SchedulerStats stats = services_->scheduler->stats();
+    // A burst is over (batches were sent, none is now): the heap it grew is
+    // mostly free; give those pages back to the system.
+    if (stats.batches != batches_seen && stats.in_flight == 0) malloc_trim(0);
+    DoTrimWhenIdle(stats.in_flight == 0 ? stats.batches : batches_seen);
+  });
 }
 
 void Daemon::DoWatchdog() {

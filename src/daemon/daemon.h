@@ -27,6 +27,9 @@ namespace xerod {
 // How long SIGTERM waits for batches already with Xero (the unit's
 // TimeoutStopSec, 30 s, must be longer).
 inline constexpr std::chrono::seconds kStopDrain{15};
+// How often xerod looks whether a burst of copying has ended, to return the
+// heap it grew to the system.
+inline constexpr std::chrono::seconds kTrimInterval{2};
 
 struct DaemonOptions {
   std::string config_path;            // re-read on reload
@@ -56,6 +59,8 @@ class Daemon {
   void SendTestEmail(const std::string& address,
                      std::function<void(Result<dbus::TestEmailOutcome>)> done);
   void DoWatchdog();
+  // Every kTrimInterval: after a burst of batches has ended, malloc_trim.
+  void DoTrimWhenIdle(std::uint64_t batches_seen);
   std::string StatusLine() const;
   struct Services;
   // Builds the copy pipeline (limiter, client, sender, gate, scheduler) into `s`.
@@ -74,6 +79,7 @@ class Daemon {
   boost::asio::signal_set signals_;
   boost::asio::steady_timer watchdog_timer_;
   boost::asio::steady_timer stop_timer_;
+  boost::asio::steady_timer trim_timer_;
   std::optional<std::chrono::microseconds> watchdog_interval_;
   SdNotifier notifier_;
 
