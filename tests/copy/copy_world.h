@@ -19,7 +19,10 @@
 namespace xerod::testing {
 
 struct CopyWorldOptions {
-  XeroLimits limits{100, 1'000'000, 100'000'000, 100'000'000};
+  // Xero's limits, which xero-sim enforces: the limiter keeps the tests free of
+  // 429s they did not ask for (six organisation-data GETs side by side would
+  // otherwise meet the limit of 5 concurrent calls).
+  XeroLimits limits;
   RateLimiterOptions limiter;
   QueueConfig queue = FastQueue();
   CopyOptions copy = FastCopy();
