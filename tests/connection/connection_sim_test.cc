@@ -271,7 +271,7 @@ TEST_F(ConnectionSimTest, BadTokenAnswersAreTransientAndTheNextGoodOneWorks) {
   cases.emplace_back(f, "the answer has no access_token");
   f["status"] = 200;  // answered before processing: nothing rotated
   f["body"] = nlohmann::json::object();
-  f["body"]["access_token"] = std::string(20 << 20, 'a');
+  f["body"]["access_token"] = std::string(8 << 20, 'a');
   cases.emplace_back(f, "the answer is too large");
   for (auto& [fault, reason] : cases) {
     SCOPED_TRACE(reason);
@@ -330,7 +330,7 @@ TEST_F(ConnectionSimTest, BadConnectionsAnswersFailCheckAndAddClearly) {
   f["body"].push_back({{"id", 7}, {"tenantId", t}, {"tenantName", "Acme"}});
   cases.emplace_back(f, "GET /connections: element 0's id is a number, not a string");
   f["body"] = nlohmann::json::array();
-  f["body"].push_back({{"id", "c-1"}, {"tenantId", std::string(20 << 20, 't')}});
+  f["body"].push_back({{"id", "c-1"}, {"tenantId", std::string(8 << 20, 't')}});
   cases.emplace_back(f, "GET /connections: the answer is too large");
   f = {{"truncate_bytes", 5}};
   cases.emplace_back(f, "GET /connections: ");
