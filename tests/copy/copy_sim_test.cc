@@ -152,6 +152,54 @@ TEST_F(CopySimTest, RefusalsComeBeforeAnyCallWithAReasonABookkeeperUnderstands) 
   EXPECT_EQ(world_->SimCalls(tenant_, kPutContacts), 0);
 }
 
+// Organisation data that ages quickly, to see it refreshed.
+class FreshDataCopySimTest : public CopySimTest {
+ protected:
+  testing::CopyWorldOptions Options() override {
+    testing::CopyWorldOptions o;
+    o.copy.org_refresh = std::chrono::milliseconds(300);
+    o.copy.org_fresh = std::chrono::milliseconds(0);
+    return o;
+  }
+};
+
+TEST_F(FreshDataCopySimTest, AgedOrganisationDataIsRefreshedBeforeABatchUsesIt) {
+  auto first = world_->Enqueue("acme", InvoiceDoc("1"));
+  ASSERT_TRUE(world_->RunUntilFinished({first}));
+  // An item made in Xero after xerod read the items.
+  auto item = world_->Api(
+      "acme", HttpMethod::kPut, "/Items",
+      {{"Items",
+        {{{"Code", "Widget"}, {"Name", "Widget"}, {"SalesDetails", {{"AccountCode", "260"}}}}}}});
+  ASSERT_TRUE(item.ok()) << item.reason;
+  const int items_read = world_->SimCalls(tenant_, "GET /api.xro/2.0/Items");
+  // The data is older than org_refresh by the time the next batch needs it.
+  const auto started = std::chrono::steady_clock::now();
+  ASSERT_TRUE(world_->RunUntil(
+      [&] { return std::chrono::steady_clock::now() - started > std::chrono::milliseconds(400); }));
+  auto second = world_->Enqueue("acme", InvoiceDoc("2", {{"lines",
+                                                          {{{"kind", "Widget"},
+                                                            {"description", "One widget"},
+                                                            {"quantity", "1"},
+                                                            {"unit_price", "10"}}}}}));
+  ASSERT_TRUE(world_->RunUntilFinished({second}));
+  json inv = Invoice(*world_->JobOf(second).xero_id);
+  EXPECT_EQ(inv["LineItems"][0]["ItemCode"], "Widget");
+  EXPECT_EQ(inv["LineItems"][0]["AccountCode"], "260");
+  EXPECT_EQ(world_->SimCalls(tenant_, "GET /api.xro/2.0/Items"), items_read + 1);
+}
+
+TEST_F(FreshDataCopySimTest, ARefusalThatRestsOnOrganisationDataIsCheckedAgainstFreshData) {
+  auto first = world_->Enqueue("acme", InvoiceDoc("1"));
+  ASSERT_TRUE(world_->RunUntilFinished({first}));
+  const int read = world_->SimCalls(tenant_, "GET /api.xro/2.0/Currencies");
+  // EUR: refused only after a second look at the organisation's currencies.
+  auto eur = world_->Enqueue("acme", InvoiceDoc("2", {{"currency", "EUR"}}));
+  ASSERT_TRUE(world_->RunUntilFinished({eur}));
+  EXPECT_EQ(world_->JobOf(eur).state, JobState::kDead);
+  EXPECT_EQ(world_->SimCalls(tenant_, "GET /api.xro/2.0/Currencies"), read + 1);
+}
+
 TEST_F(CopySimTest, ContactsAreReusedByNameAndNewOnesCreatedOnce) {
   world_->scheduler->Stop();
   // Three invoices for one new client, one for a contact the organisation has.
