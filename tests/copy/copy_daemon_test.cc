@@ -128,6 +128,17 @@ TEST_F(CopyDaemonTest, TheDaemonCopiesInvoicesAndPaymentsAndSaysSo) {
   EXPECT_EQ(status["copied"]["invoices"], 1);
   EXPECT_EQ(status["copied"]["payments"], 1);
   EXPECT_TRUE(status["sending"].contains("acme"));
+
+  // A reload's connection settings apply to the next batch.
+  std::string config = ReadFile(config_);
+  const std::string from = "revenue_account: \"200\"";
+  config.replace(config.find(from), from.size(), "revenue_account: \"260\"");
+  WriteFile(config_, config);
+  CtlJson("reload");
+  auto next = Enqueue("invoice", InvoiceDoc("2"));
+  ASSERT_TRUE(WaitState(next, "succeeded"));
+  ASSERT_EQ(Invoices("INV-2").size(), 1u);
+  EXPECT_EQ(Invoices("INV-2")[0]["LineItems"][0]["AccountCode"], "260");
 }
 
 TEST_F(CopyDaemonTest, KilledBetweenSendingAndRecordingTheInvoiceExistsOnce) {
