@@ -8,9 +8,9 @@
 #include <expected>
 #include <nlohmann/json.hpp>
 
-#include "connection/json_read.h"
 #include "connection/loopback_listener.h"
 #include "connection/token_endpoint.h"
+#include "xerod/json_read.h"
 
 namespace xerod {
 
@@ -42,14 +42,14 @@ constexpr std::size_t kMaxConnectionsAnswerBytes = 4 << 20;
 // The non-empty string `key` of element `index` of /connections, or what is wrong.
 std::expected<std::string, std::string> RequiredText(const nlohmann::json& element,
                                                      std::size_t index, std::string_view key) {
-  std::optional<std::string> value = connection::Text(element, key);
+  std::optional<std::string> value = json_read::String(element, key);
   if (value && !value->empty()) return std::move(*value);
-  const nlohmann::json* m = connection::Member(element, key);
+  const nlohmann::json* m = json_read::Member(element, key);
   if (m == nullptr || m->is_string()) {
     return std::unexpected(fmt::format("element {} has no {}", index, key));
   }
   return std::unexpected(
-      fmt::format("element {}'s {} is {}, not a string", index, key, connection::Describe(m)));
+      fmt::format("element {}'s {} is {}, not a string", index, key, json_read::Describe(m)));
 }
 
 template <typename Cb, typename R>
@@ -195,10 +195,10 @@ void ConnectionManager::ListTenants(const std::string& access_token, TenantsCall
       return bad(fmt::format("the answer is too large ({} bytes; at most {})", res.body.size(),
                              kMaxConnectionsAnswerBytes));
     }
-    nlohmann::json body = connection::ParseAnswer(res.body);
+    nlohmann::json body = json_read::ParseAnswer(res.body);
     if (body.is_discarded()) return bad("the answer is not JSON");
     if (!body.is_array()) {
-      return bad(fmt::format("the answer is {}, not a list", connection::Describe(&body)));
+      return bad(fmt::format("the answer is {}, not a list", json_read::Describe(&body)));
     }
     // Every element must name its tenant and Xero's connection id: skipping a
     // malformed one could make Check() call a listed organisation disconnected.
@@ -207,7 +207,7 @@ void ConnectionManager::ListTenants(const std::string& access_token, TenantsCall
     for (std::size_t i = 0; i < body.size(); ++i) {
       const nlohmann::json& c = body[i];
       if (!c.is_object()) {
-        return bad(fmt::format("element {} is {}, not an object", i, connection::Describe(&c)));
+        return bad(fmt::format("element {} is {}, not an object", i, json_read::Describe(&c)));
       }
       auto id = RequiredText(c, i, "id");
       if (!id) return bad(id.error());
@@ -215,7 +215,7 @@ void ConnectionManager::ListTenants(const std::string& access_token, TenantsCall
       if (!tenant) return bad(tenant.error());
       // Optional (Xero may send null): absent or not a string is "".
       out.push_back(
-          {std::move(*id), std::move(*tenant), connection::Text(c, "tenantName").value_or("")});
+          {std::move(*id), std::move(*tenant), json_read::String(c, "tenantName").value_or("")});
     }
     done(std::move(out));
   });

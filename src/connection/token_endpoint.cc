@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
-#include "connection/json_read.h"
+#include "xerod/json_read.h"
 
 namespace xerod::connection {
 
@@ -214,36 +214,36 @@ TokenOutcome ReadTokenResponse(const HttpResponse& response) {
                              response.body.size(), kMaxTokenAnswerBytes, response.status);
     return out;
   }
-  nlohmann::json body = ParseAnswer(response.body);
+  nlohmann::json body = json_read::ParseAnswer(response.body);
   if (response.status == 200) {
     if (!body.is_object()) {
-      out.detail =
-          body.is_discarded()
-              ? "the answer is not JSON (HTTP 200)"
-              : fmt::format("the answer is {}, not a JSON object (HTTP 200)", Describe(&body));
+      out.detail = body.is_discarded()
+                       ? "the answer is not JSON (HTTP 200)"
+                       : fmt::format("the answer is {}, not a JSON object (HTTP 200)",
+                                     json_read::Describe(&body));
       return out;
     }
-    std::optional<std::string> access = Text(body, "access_token");
+    std::optional<std::string> access = json_read::String(body, "access_token");
     if (!access || access->empty()) {
-      const nlohmann::json* m = Member(body, "access_token");
+      const nlohmann::json* m = json_read::Member(body, "access_token");
       out.detail = m == nullptr || m->is_string()
                        ? "the answer has no access_token (HTTP 200)"
                        : fmt::format("the answer's access_token is {}, not a string (HTTP 200)",
-                                     Describe(m));
+                                     json_read::Describe(m));
       return out;
     }
     out.kind = TokenOutcome::Kind::kOk;
     out.token.access_token = std::move(*access);
     // Absent or not a string: no refresh token was issued (the store keeps the
     // previous one).
-    out.token.refresh_token = Text(body, "refresh_token").value_or("");
-    std::int64_t expires = Integer(body, "expires_in").value_or(kDefaultExpiresIn);
+    out.token.refresh_token = json_read::String(body, "refresh_token").value_or("");
+    std::int64_t expires = json_read::Integer(body, "expires_in").value_or(kDefaultExpiresIn);
     if (expires < 1 || expires > kMaxExpiresIn) expires = kDefaultExpiresIn;
     out.token.expires_in = std::chrono::seconds(expires);
-    out.token.scope = Text(body, "scope").value_or("");
+    out.token.scope = json_read::String(body, "scope").value_or("");
     return out;
   }
-  std::optional<std::string> error = Text(body, "error");
+  std::optional<std::string> error = json_read::String(body, "error");
   if (response.status >= 400 && response.status < 500 && response.status != 429 && error &&
       !error->empty()) {
     out.kind = TokenOutcome::Kind::kRejected;

@@ -10,10 +10,12 @@
 
 #include "copy/batch_util.h"
 #include "copy/mapper.h"
-#include "copy/xero_json.h"
 #include "xerod/document.h"
+#include "xerod/json_read.h"
 
 namespace xerod::copy {
+
+using json_read::Collection;
 using nlohmann::json;
 
 SenderContext::SenderContext(boost::asio::io_context& io_context, XeroClient& xero_client, Clock& c,

@@ -10,10 +10,14 @@
 #include "copy/batch.h"
 #include "copy/batch_util.h"
 #include "copy/mapper.h"
-#include "copy/xero_json.h"
 #include "xerod/document.h"
+#include "xerod/json_read.h"
 
 namespace xerod::copy {
+
+using json_read::Member;
+using json_read::Number;
+using json_read::Text;
 
 using nlohmann::json;
 

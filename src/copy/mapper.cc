@@ -7,10 +7,13 @@
 #include <algorithm>
 #include <vector>
 
-#include "copy/xero_json.h"
 #include "xerod/document.h"
+#include "xerod/json_read.h"
 
 namespace xerod::copy {
+
+using json_read::Member;
+using json_read::Text;
 namespace {
 
 using nlohmann::json;

@@ -3,9 +3,14 @@
 
 #include <algorithm>
 
-#include "copy/xero_json.h"
+#include "xerod/json_read.h"
 
 namespace xerod::copy {
+
+using json_read::Collection;
+using json_read::Flag;
+using json_read::Member;
+using json_read::Text;
 
 std::string FoldKey(std::string_view text) {
   auto begin = text.find_first_not_of(" \t");

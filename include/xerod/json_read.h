@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: MIT
 //
-// Checked reads of the identity server's and /connections' JSON answers.
-// Xero's answer is input like any other: a field may be missing, null, or of
+// Checked reads of JSON that came from elsewhere (Xero's answers above all).
+// Such JSON is input like any other: a field may be missing, null, or of
 // another type than documented, and a read must then yield "absent", never
 // throw (nlohmann's value(), get<>() and at() throw on a type mismatch, and
-// nothing catches exceptions on the daemon's loop). Private to src/connection
-// (src/copy has its own: modules stay independent).
+// nothing catches exceptions on the daemon's loop). Used by src/connection
+// (identity, /connections) and src/copy (the Accounting API).
+//
+// Thread-safety: free functions over values; safe from any thread.
 #pragma once
 
-#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -16,7 +17,9 @@
 #include <string>
 #include <string_view>
 
-namespace xerod::connection {
+#include "xerod/status.h"
+
+namespace xerod::json_read {
 
 // The member `key` of an object, or null when `j` is not an object or lacks it.
 inline const nlohmann::json* Member(const nlohmann::json& j, std::string_view key) {
@@ -26,10 +29,30 @@ inline const nlohmann::json* Member(const nlohmann::json& j, std::string_view ke
 }
 
 // A string member, or nullopt when absent or not a string.
-inline std::optional<std::string> Text(const nlohmann::json& j, std::string_view key) {
+inline std::optional<std::string> String(const nlohmann::json& j, std::string_view key) {
   const nlohmann::json* m = Member(j, key);
   if (m == nullptr || !m->is_string()) return std::nullopt;
   return m->get<std::string>();
+}
+
+// A string member, or "" when absent or not a string.
+inline std::string Text(const nlohmann::json& j, std::string_view key) {
+  return String(j, key).value_or("");
+}
+
+// A boolean member, or nullopt when absent or not a boolean.
+inline std::optional<bool> Flag(const nlohmann::json& j, std::string_view key) {
+  const nlohmann::json* m = Member(j, key);
+  if (m == nullptr || !m->is_boolean()) return std::nullopt;
+  return m->get<bool>();
+}
+
+// A number member as a double (for comparisons only, never for money
+// arithmetic), or nullopt.
+inline std::optional<double> Number(const nlohmann::json& j, std::string_view key) {
+  const nlohmann::json* m = Member(j, key);
+  if (m == nullptr || !m->is_number()) return std::nullopt;
+  return m->get<double>();
 }
 
 // An integer member that fits an int64, or nullopt (absent, not an integer,
@@ -66,4 +89,19 @@ inline nlohmann::json ParseAnswer(std::string_view body) {
   return nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
 }
 
-}  // namespace xerod::connection
+// The array `key` of a whole answer ({"Invoices":[...]}); a kUnavailable error
+// naming what is wrong when the answer has no such array.
+inline Result<const nlohmann::json*> Collection(const nlohmann::json& body, std::string_view key) {
+  const nlohmann::json* m = Member(body, key);
+  if (m == nullptr) {
+    return Fail(Code::kUnavailable, "Xero's answer has no " + std::string(key) +
+                                        (body.is_object() ? "" : " (it is not a JSON object)"));
+  }
+  if (!m->is_array()) {
+    return Fail(Code::kUnavailable, "Xero's answer has " + std::string(key) + " of type " +
+                                        m->type_name() + ", not a list");
+  }
+  return m;
+}
+
+}  // namespace xerod::json_read
