@@ -70,10 +70,14 @@ class CopySender final : public Sender {
   // The settings in force for a connection (its `connections:` entry, or the
   // defaults); read for every batch, so a reload applies to the next one.
   using SettingsFn = std::function<ConnectionSettings(const std::string& connection)>;
+  // The organisation a connection is bound to now (nullopt: not added). What
+  // is known of an organisation is forgotten when its connection is bound to
+  // another one.
+  using TenantFn = std::function<std::optional<std::string>(const std::string& connection)>;
 
   // All references must outlive the sender.
   CopySender(boost::asio::io_context& io, XeroClient& client, Clock& clock, SettingsFn settings,
-             CopyOptions options = {});
+             TenantFn tenant_of = {}, CopyOptions options = {});
   ~CopySender() override;
   CopySender(const CopySender&) = delete;
   CopySender& operator=(const CopySender&) = delete;

@@ -19,10 +19,11 @@ using json_read::Collection;
 using nlohmann::json;
 
 SenderContext::SenderContext(boost::asio::io_context& io_context, XeroClient& xero_client, Clock& c,
-                             CopyOptions o)
+                             CopyOptions o, CopySender::TenantFn tenant)
     : io(io_context),
       client(xero_client),
       clock(c),
+      tenant_of(std::move(tenant)),
       options(o),
       cache(io_context, xero_client, c,
             OrgCacheOptions{.refresh_interval = o.org_refresh, .contacts_fresh = o.contacts_fresh}),
@@ -42,6 +43,9 @@ Batch::Batch(std::shared_ptr<SenderContext> ctx, std::string connection,
 void Batch::Start() {
   ++ctx_->in_flight;
   ++ctx_->stats.batches;
+  if (ctx_->tenant_of) {
+    if (auto tenant = ctx_->tenant_of(connection_)) ctx_->cache.Bind(connection_, *tenant);
+  }
   ctx_->cache.Get(connection_,
                   [self = shared_from_this()](OrgLoaded loaded) { self->OnOrgData(loaded); });
 }

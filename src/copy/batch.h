@@ -32,10 +32,12 @@ namespace xerod::copy {
 
 // What all batches share (owned by CopySender).
 struct SenderContext {
-  SenderContext(boost::asio::io_context& io, XeroClient& client, Clock& clock, CopyOptions options);
+  SenderContext(boost::asio::io_context& io, XeroClient& client, Clock& clock, CopyOptions options,
+                CopySender::TenantFn tenant_of);
   boost::asio::io_context& io;
   XeroClient& client;
   Clock& clock;
+  CopySender::TenantFn tenant_of;  // may be empty
   CopyOptions options;
   OrgCache cache;
   CopyStats stats;

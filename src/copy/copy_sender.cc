@@ -7,16 +7,18 @@ namespace xerod {
 
 struct CopySender::Impl {
   Impl(boost::asio::io_context& io, XeroClient& client, Clock& clock, SettingsFn s,
-       CopyOptions options)
-      : context(std::make_shared<copy::SenderContext>(io, client, clock, options)),
+       TenantFn tenant_of, CopyOptions options)
+      : context(std::make_shared<copy::SenderContext>(io, client, clock, options,
+                                                      std::move(tenant_of))),
         settings(std::move(s)) {}
   std::shared_ptr<copy::SenderContext> context;
   SettingsFn settings;
 };
 
 CopySender::CopySender(boost::asio::io_context& io, XeroClient& client, Clock& clock,
-                       SettingsFn settings, CopyOptions options)
-    : impl_(std::make_shared<Impl>(io, client, clock, std::move(settings), options)) {}
+                       SettingsFn settings, TenantFn tenant_of, CopyOptions options)
+    : impl_(std::make_shared<Impl>(io, client, clock, std::move(settings), std::move(tenant_of),
+                                   options)) {}
 
 CopySender::~CopySender() = default;
 

@@ -9,7 +9,8 @@
 namespace xerod::copy {
 
 struct OrgCache::Entry {
-  OrgDataPtr data;  // null until the first load succeeded
+  std::string tenant;  // the organisation all of this belongs to ("" before Bind)
+  OrgDataPtr data;     // null until the first load succeeded
   TimePoint loaded_at{};
   TimePoint since{};  // If-Modified-Since of the next refresh
   bool invalid = false;
@@ -72,6 +73,19 @@ TimePoint OrgCache::LoadedAt(const std::string& connection) const {
 }
 
 void OrgCache::Invalidate(const std::string& connection) { At(connection).invalid = true; }
+
+void OrgCache::Bind(const std::string& connection, const std::string& tenant) {
+  Entry& e = At(connection);
+  if (e.tenant == tenant) return;
+  if (!e.tenant.empty() && !e.loading && !e.contacts_loading) {
+    spdlog::info("connection {}: now bound to organisation {}; what xerod knew of {} is dropped",
+                 connection, tenant, e.tenant);
+    entries_[connection] = std::make_unique<Entry>();
+  } else if (!e.tenant.empty()) {
+    return;  // a load is running for the old one: its waiters keep their entry
+  }
+  At(connection).tenant = tenant;
+}
 
 ContactBook& OrgCache::Contacts(const std::string& connection) { return At(connection).contacts; }
 

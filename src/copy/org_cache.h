@@ -63,6 +63,10 @@ class OrgCache {
   // The next Get() reloads everything (Xero refused something that suggests
   // the data is stale).
   void Invalidate(const std::string& connection);
+  // The connection is bound to organisation `tenant` now: if what is known
+  // belongs to another one (the name was connected to another organisation),
+  // it is all forgotten, contacts included.
+  void Bind(const std::string& connection, const std::string& tenant);
   // When the data now handed out was loaded (epoch when never).
   TimePoint LoadedAt(const std::string& connection) const;
 

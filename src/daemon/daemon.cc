@@ -194,19 +194,22 @@ void Daemon::StartCopy(Services& s) {
   XeroClientOptions xo;
   xo.request_timeout = config_.xero.request_timeout;
   s.xero = std::make_unique<XeroClient>(io_, *s.http, *s.tokens, *s.limiter, SystemClock(), xo);
+  // The organisation a connection is bound to now (nullopt: not added yet).
+  ConnectionStore* store = s.connection_store.get();
+  auto tenant_of = [store](const std::string& name) -> std::optional<std::string> {
+    auto info = store->Get(name);
+    if (!info) return std::nullopt;
+    return info->tenant_id;
+  };
   // Read for every batch: a reload's connection settings apply to the next one.
-  s.sender =
-      std::make_unique<CopySender>(io_, *s.xero, SystemClock(), [this](const std::string& name) {
+  s.sender = std::make_unique<CopySender>(
+      io_, *s.xero, SystemClock(),
+      [this](const std::string& name) {
         auto it = config_.connections.find(name);
         return it == config_.connections.end() ? ConnectionSettings{} : it->second;
-      });
-  ConnectionStore* store = s.connection_store.get();
-  s.gate = std::make_unique<LimiterGate>(
-      *s.limiter, SystemClock(), [store](const std::string& name) -> std::optional<std::string> {
-        auto info = store->Get(name);
-        if (!info) return std::nullopt;
-        return info->tenant_id;
-      });
+      },
+      tenant_of);
+  s.gate = std::make_unique<LimiterGate>(*s.limiter, SystemClock(), tenant_of);
   SchedulerOptions so;
   so.max_in_flight = 1;  // one batch per connection: contacts are created once, in order
   s.scheduler =

@@ -231,6 +231,27 @@ TEST_F(CopySimTest, ContactsAreReusedByNameAndNewOnesCreatedOnce) {
   EXPECT_EQ(world_->SimCalls(tenant_, kPutContacts), 1);
 }
 
+TEST_F(CopySimTest, AConnectionBoundToAnotherOrganisationForgetsWhatItKnewOfTheFirst) {
+  auto first = world_->Enqueue("acme", InvoiceDoc("1", {{"client", {{"name", "Brand X"}}}}));
+  ASSERT_TRUE(world_->RunUntilFinished({first}));
+  // The name is connected to another organisation (the platform reconnected it).
+  auto org = world_->xero->Admin(HttpMethod::kPost, "/_sim/orgs", {{"name", "Other Ltd"}});
+  const std::string other = org.value("tenant_id", "");
+  ASSERT_TRUE(
+      world_->xero->Add("acme", other, world_->xero->CreateGrant({other})["refresh_token"]));
+  auto second = world_->Enqueue("acme", InvoiceDoc("2", {{"client", {{"name", "Brand X"}}}}));
+  ASSERT_TRUE(world_->RunUntilFinished({second}));
+  Job j = world_->JobOf(second);
+  ASSERT_EQ(j.state, JobState::kSucceeded) << j.last_error.value_or("");
+  // Copied into the other organisation, with a contact of its own.
+  json invoices = world_->SimInvoices(other);
+  ASSERT_EQ(invoices.size(), 1u);
+  EXPECT_EQ(invoices[0]["InvoiceID"], *j.xero_id);
+  EXPECT_NE(invoices[0]["Contact"]["ContactID"],
+            Invoice(*world_->JobOf(first).xero_id)["Contact"]["ContactID"]);
+  EXPECT_EQ(world_->SimCalls(other, kPutContacts), 1);
+}
+
 TEST_F(CopySimTest, RevenueAccountComesFromTheItemThenTheContactThenTheFallback) {
   // A contact with a default sales account, and an item without one.
   auto contact =
@@ -522,7 +543,7 @@ TEST_F(CopySimTest, BadAnswersFromXeroNeverStopTheCopy) {
   world_->scheduler.reset();
   world_->sender = std::make_unique<CopySender>(
       world_->xero->io, *world_->xero->client, SystemClock(),
-      [](const std::string&) { return testing::TestSettings(); },
+      [](const std::string&) { return testing::TestSettings(); }, CopySender::TenantFn{},
       testing::CopyWorldOptions::FastCopy());
   world_->scheduler = std::make_unique<Scheduler>(world_->xero->io, *world_->queue, *world_->sender,
                                                   SystemClock(), world_->gate.get());

@@ -66,19 +66,19 @@ CopyWorld::CopyWorld(const std::string& sim_url, const std::string& dir, CopyWor
   auto q = JobQueue::Open(db, o.queue, SystemClock());
   EXPECT_TRUE(q.has_value()) << q.error().ToString();
   if (q) queue = std::move(*q);
+  auto tenant_of = [this](const std::string& name) -> std::optional<std::string> {
+    auto info = xero->store->Get(name);
+    if (!info) return std::nullopt;
+    return info->tenant_id;
+  };
   sender = std::make_unique<CopySender>(
       xero->io, *xero->client, SystemClock(),
       [this](const std::string& name) {
         auto it = settings.find(name);
         return it == settings.end() ? TestSettings() : it->second;
       },
-      o.copy);
-  gate = std::make_unique<LimiterGate>(
-      *xero->limiter, SystemClock(), [this](const std::string& name) -> std::optional<std::string> {
-        auto info = xero->store->Get(name);
-        if (!info) return std::nullopt;
-        return info->tenant_id;
-      });
+      tenant_of, o.copy);
+  gate = std::make_unique<LimiterGate>(*xero->limiter, SystemClock(), tenant_of);
   scheduler = std::make_unique<Scheduler>(xero->io, *queue, *sender, SystemClock(), gate.get());
   scheduler->Start();
 }
