@@ -31,7 +31,11 @@ using CurlSlist = std::unique_ptr<curl_slist, CurlSlistDeleter>;
 using X509Ptr = std::unique_ptr<X509, X509Deleter>;
 
 // curl_global_init(CURL_GLOBAL_DEFAULT), once per process; every later call
-// returns the first result. Thread-safe. Errors: kInternal.
+// returns the first result. libcurl itself is loaded then (curl_loader.cc).
+// Call it before any other libcurl function. Thread-safe. Errors: kInternal.
 Status CurlGlobalInit();
+
+// Why libcurl could not be loaded ("" when it was, or has not been tried).
+const std::string& CurlLoaderError();
 
 }  // namespace xerod::http

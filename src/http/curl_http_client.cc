@@ -17,8 +17,10 @@ Status CurlGlobalInit() {
   static CURLcode result = CURLE_OK;
   std::call_once(once, [] { result = curl_global_init(CURL_GLOBAL_DEFAULT); });
   if (result != CURLE_OK) {
+    const std::string& load = CurlLoaderError();
     return Fail(Code::kInternal,
-                std::string("curl_global_init failed: ") + curl_easy_strerror(result));
+                load.empty() ? std::string("curl_global_init failed: ") + curl_easy_strerror(result)
+                             : load);
   }
   return Ok();
 }
