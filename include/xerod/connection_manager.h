@@ -79,6 +79,8 @@ class ConnectionManager {
   // `tenant_id` may be empty: the single organisation of the custom connection.
   void AddCustom(const std::string& name, const std::string& tenant_id, ConnectionCallback done);
   void Disconnect(const std::string& name, std::function<void(Status)> done);
+  // Asks Xero whether the organisation is still connected; a connection
+  // that is already expired, revoked or disconnected answers its state.
   void Check(const std::string& name, ConnectionCallback done);
 
  private:

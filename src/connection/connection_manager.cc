@@ -330,6 +330,15 @@ void ConnectionManager::Share(const std::string& existing, const std::string& na
 }
 
 void ConnectionManager::Check(const std::string& name, ConnectionCallback done) {
+  // A connection already known to be unusable (expired, revoked, or found
+  // disconnected by a copy a moment ago) is reported as it is: the answer to
+  // "check acme" is its state, not "cannot get a token".
+  auto known = tokens_.store().Get(name);
+  if (!known)
+    return PostResult(tokens_.io(), std::move(done), Result<ConnectionInfo>(Fail(known.error())));
+  if (known->state != ConnectionState::kActive) {
+    return PostResult(tokens_.io(), std::move(done), Result<ConnectionInfo>(std::move(*known)));
+  }
   tokens_.GetAccessToken(name, [this, alive = alive_, name,
                                 done = std::move(done)](Result<AccessGrant> grant) {
     if (!*alive) return;

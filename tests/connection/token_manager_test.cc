@@ -539,6 +539,27 @@ TEST_F(ConnectionsAnswerTest, CheckWithABadConnectionsAnswerFailsClearlyAndKeeps
   EXPECT_EQ((*done)->state, ConnectionState::kDisconnected);
 }
 
+TEST_F(ConnectionsAnswerTest, CheckOfAConnectionAlreadyFoundGoneAnswersItsStateWithoutCallingXero) {
+  // A copy found the organisation gone a moment before the administrator's
+  // check: the check says "disconnected", it does not fail for want of a token.
+  ASSERT_TRUE(manager_->MarkUnusable("acme", ConnectionState::kDisconnected,
+                                     "403 AuthenticationUnsuccessful"));
+  std::optional<Result<ConnectionInfo>> done;
+  connections_->Check("acme", [&](Result<ConnectionInfo> r) { done = std::move(r); });
+  Drain();
+  EXPECT_TRUE(http_.sent().empty());
+  ASSERT_TRUE(done.has_value() && done->has_value()) << done->error().ToString();
+  EXPECT_EQ((*done)->state, ConnectionState::kDisconnected);
+  EXPECT_EQ((*done)->reason, "403 AuthenticationUnsuccessful");
+  // An unknown name is still NotFound.
+  done.reset();
+  connections_->Check("nobody", [&](Result<ConnectionInfo> r) { done = std::move(r); });
+  Drain();
+  ASSERT_TRUE(done.has_value());
+  ASSERT_FALSE(done->has_value());
+  EXPECT_EQ(done->error().code(), Code::kNotFound);
+}
+
 TEST_F(ConnectionsAnswerTest, AddWithABadConnectionsAnswerFailsClearlyAndCreatesNothing) {
   for (const auto& bad : BadConnectionsAnswers()) {
     SCOPED_TRACE(bad.body.substr(0, 80));
