@@ -64,16 +64,14 @@ const std::string& PendingOfDocumentSql() {
       kPendingStates);
   return sql;
 }
-// The document's newest success: the Xero id a changed document must update.
-const char* LatestSuccessOfDocumentSql() {
-  return "SELECT id, content_hash, xero_id FROM jobs WHERE connection = ?1 AND kind = ?2 AND "
-         "source_id = ?3 AND state = 'succeeded' ORDER BY id DESC LIMIT 1";
-}
-// An earlier job of the document that may have reached Xero (its outcome was
-// never learnt) and then went dead or was cancelled (jobs_unresolved_key).
-const char* UnresolvedOfDocumentSql() {
-  return "SELECT id FROM jobs WHERE connection = ?1 AND kind = ?2 AND source_id = ?3 AND "
-         "needs_reconcile = 1 AND (state = 'dead' OR state = 'cancelled') LIMIT 1";
+// The document's settled jobs, newest first (jobs_done_key): its successes
+// (the newest one's Xero id is what a changed document updates) and the jobs
+// that ended dead or cancelled without their outcome being learnt (it may be
+// in Xero). The WHERE term is the index's own, so SQLite may use the index.
+const char* DocumentHistorySql() {
+  return "SELECT id, state, content_hash, xero_id FROM jobs WHERE connection = ?1 AND kind = ?2 "
+         "AND source_id = ?3 AND (state = 'succeeded' OR (needs_reconcile = 1 AND "
+         "(state = 'dead' OR state = 'cancelled'))) ORDER BY id DESC";
 }
 // Payments waiting for an invoice, made due now (jobs_waiting).
 const char* WakeDependentsSql() {
@@ -180,6 +178,7 @@ Result<std::int64_t> JobStore::InsertJob(const NewJob& job, const std::string& h
     ins->BindNull(11);
   } else {
     ins->BindNoCopy(11, job.depends_on);
+    dependents_ = true;
   }
   XEROD_TRY(ins->Run());
   const std::int64_t id = db_.LastInsertId();
@@ -207,8 +206,9 @@ Result<std::vector<EnqueueResult>> JobStore::Enqueue(const std::vector<NewJob>& 
     const std::string& hash = *hashed;
     std::optional<EnqueueResult> result;
     // What dedupe needs of the document's history: its unfinished job, if any
-    // (jobs_pending_key, unique), and its newest success (jobs_done_key). Two
-    // index seeks; a new document finds nothing in either.
+    // (jobs_pending_key, unique), and its settled jobs (jobs_done_key: the
+    // newest success, unresolved ends). Two index seeks; a new document finds
+    // nothing in either.
     struct Seen {
       std::int64_t id = 0;
       JobState state = JobState::kQueued;
@@ -227,14 +227,14 @@ Result<std::vector<EnqueueResult>> JobStore::Enqueue(const std::vector<NewJob>& 
                            find->Text(2), find->OptText(3), std::nullopt};
       }
     }
+    DocumentHistory history;
     if (!pending_job) {
-      XEROD_PREPARE(find, LatestSuccessOfDocumentSql());
-      find->BindNoCopy(1, j.connection).BindNoCopy(2, ToString(j.kind)).BindNoCopy(3, j.source_id);
-      auto row = find->Step();
-      if (!row) return Fail(row.error());
-      if (*row) {
-        succeeded_job =
-            Seen{find->Int(0), JobState::kSucceeded, find->Text(1), std::nullopt, find->OptText(2)};
+      auto read = History(j.connection, j.kind, j.source_id);
+      if (!read) return Fail(read.error());
+      history = std::move(*read);
+      if (history.succeeded_id != 0) {
+        succeeded_job = Seen{history.succeeded_id, JobState::kSucceeded,
+                             std::move(history.succeeded_hash), std::nullopt, history.xero_id};
       }
     }
     if (pending_job) {
@@ -278,9 +278,7 @@ Result<std::vector<EnqueueResult>> JobStore::Enqueue(const std::vector<NewJob>& 
     } else {
       // Never copied. If an earlier job of it ended without its outcome being
       // known, the document may be in Xero: the new job looks it up first.
-      auto unresolved = HasUnresolvedJob(j);
-      if (!unresolved) return Fail(unresolved.error());
-      auto id = InsertJob(j, hash, JobOperation::kCreate, std::nullopt, *unresolved, events);
+      auto id = InsertJob(j, hash, JobOperation::kCreate, std::nullopt, history.unresolved, events);
       if (!id) return Fail(id.error());
       result = EnqueueResult{EnqueueOutcome::kCreated, *id};
     }
@@ -306,12 +304,27 @@ Result<std::vector<EnqueueResult>> JobStore::Enqueue(const std::vector<NewJob>& 
   return results;
 }
 
-Result<bool> JobStore::HasUnresolvedJob(const NewJob& j) {
-  XEROD_PREPARE(find, UnresolvedOfDocumentSql());
-  find->BindNoCopy(1, j.connection).BindNoCopy(2, ToString(j.kind)).BindNoCopy(3, j.source_id);
-  auto row = find->Step();
-  if (!row) return Fail(row.error());
-  return *row;
+Result<JobStore::DocumentHistory> JobStore::History(const std::string& connection, JobKind kind,
+                                                    const std::string& source_id) {
+  XEROD_PREPARE(find, DocumentHistorySql());
+  find->BindNoCopy(1, connection).BindNoCopy(2, ToString(kind)).BindNoCopy(3, source_id);
+  DocumentHistory h;
+  // Newest first: unresolved ends after the newest success, then that success.
+  // A new document finds nothing: one seek.
+  while (true) {
+    auto row = find->Step();
+    if (!row) return Fail(row.error());
+    if (!*row) break;
+    if (find->Text(1) != ToString(JobState::kSucceeded)) {
+      h.unresolved = true;
+      continue;
+    }
+    h.succeeded_id = find->Int(0);
+    h.succeeded_hash = find->Text(2);
+    h.xero_id = find->OptText(3);
+    break;
+  }
+  return h;
 }
 
 Result<JobDependency> JobStore::Dependency(const std::string& connection,
@@ -330,19 +343,26 @@ Result<JobDependency> JobStore::Dependency(const std::string& connection,
       d.pending_state = ParseJobState(find->Text(1)).value_or(JobState::kQueued);
     }
   }
-  {
-    XEROD_PREPARE(find, LatestSuccessOfDocumentSql());
-    find->BindNoCopy(1, connection)
-        .BindNoCopy(2, ToString(JobKind::kInvoice))
-        .BindNoCopy(3, invoice_id);
-    auto row = find->Step();
-    if (!row) return Fail(row.error());
-    if (*row) d.xero_id = find->OptText(2);
-  }
+  auto history = History(connection, JobKind::kInvoice, invoice_id);
+  if (!history) return Fail(history.error());
+  d.xero_id = std::move(history->xero_id);
   return d;
 }
 
+Result<bool> JobStore::MayHaveDependents() {
+  if (!dependents_) {
+    XEROD_PREPARE(any, "SELECT 1 FROM jobs INDEXED BY jobs_waiting WHERE depends_on IS NOT NULL");
+    auto row = any->Step();
+    if (!row) return Fail(row.error());
+    dependents_ = *row;
+  }
+  return *dependents_;
+}
+
 Status JobStore::WakeDependents(const Job& invoice, TimePoint now, Events& events) {
+  auto may = MayHaveDependents();
+  if (!may) return Fail(may.error());
+  if (!*may) return Ok();
   XEROD_PREPARE(wake, WakeDependentsSql());
   wake->BindNoCopy(1, invoice.connection)
       .BindNoCopy(2, invoice.source_id)

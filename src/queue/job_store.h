@@ -23,8 +23,7 @@ namespace xerod::queue {
 const std::string& NextDueSql();                   // ?1 connection
 const std::string& ReadySql();                     // ?1 connection, ?2 now, ?3 limit
 const std::string& PendingOfDocumentSql();         // ?1 connection, ?2 kind, ?3 source id
-const char* LatestSuccessOfDocumentSql();          // same parameters
-const char* UnresolvedOfDocumentSql();             // same parameters
+const char* DocumentHistorySql();                  // same parameters
 const char* WakeDependentsSql();                   // ?1 connection, ?2 invoice id, ?3 now
 const std::string& CountsSql(bool by_connection);  // ?1 connection
 // ?1 after id, ?3 connection, ?4 kind, ?5 limit (each only when filtered on).
@@ -82,10 +81,21 @@ class JobStore {
   Result<std::int64_t> InsertJob(const NewJob& job, const std::string& hash, JobOperation op,
                                  const std::optional<std::string>& previous_xero_id,
                                  bool needs_reconcile, Events& events);
-  // Whether an earlier job of the document may have reached Xero unresolved.
-  Result<bool> HasUnresolvedJob(const NewJob& job);
+  // What the document's settled jobs say: its newest success (succeeded_id
+  // 0 if none), and whether a job after it ended dead or cancelled without
+  // its outcome being learnt (the document may be in Xero).
+  struct DocumentHistory {
+    std::int64_t succeeded_id = 0;
+    std::string succeeded_hash;
+    std::optional<std::string> xero_id;
+    bool unresolved = false;
+  };
+  Result<DocumentHistory> History(const std::string& connection, JobKind kind,
+                                  const std::string& source_id);
   // The state of a payment's invoice within `connection`.
   Result<JobDependency> Dependency(const std::string& connection, const std::string& invoice_id);
+  // Whether a job may depend on another (dependents_).
+  Result<bool> MayHaveDependents();
   // Makes the payments waiting for `invoice` due at `now`.
   Status WakeDependents(const Job& invoice, TimePoint now, Events& events);
   Status FinishAttempt(const Job& job, const JobOutcome& outcome);
@@ -98,6 +108,12 @@ class JobStore {
   Clock& clock_;
   std::mt19937_64 rng_;
   std::map<std::string, store::Statement, std::less<>> statements_;
+  // Whether any job may depend on another (a payment on its invoice): read
+  // from jobs_waiting on first need, set by every insert of such a job (a
+  // rolled-back insert leaves it set, which only costs a seek). While false,
+  // an invoice's success skips WakeDependents: a deployment that copies no
+  // payments pays nothing for them.
+  std::optional<bool> dependents_;
 };
 
 // Columns read by ReadJob(), in order.

@@ -140,6 +140,36 @@ TEST_F(JobDependencyTest, ACopiedInvoiceWakesThePaymentsWaitingForIt) {
   queue_->RemoveListener(&recorder);
 }
 
+TEST_F(JobDependencyTest, PaymentsEnqueuedAfterTheFirstSuccessOrBeforeARestartAreWoken) {
+  // No payment yet: an invoice's success has nothing to wake.
+  auto inv1 = Put(Doc("inv-1"));
+  ASSERT_EQ(ClaimAll().size(), 1u);
+  Finish(JobOutcome::Succeeded(inv1.job_id, "X-1", ""));
+  // The first payment arrives after that: its invoice's success wakes it.
+  auto inv2 = Put(Doc("inv-2"));
+  auto pay2 = Put(Payment("pay-2", "inv-2"));
+  ASSERT_EQ(ClaimAll().size(), 2u);
+  Finish(JobOutcome::Waiting(pay2.job_id, "waiting", std::chrono::hours(1)));
+  clock_.Advance(seconds(5));
+  Finish(JobOutcome::Succeeded(inv2.job_id, "X-2", ""));
+  EXPECT_EQ(Get(pay2.job_id).next_run_at, clock_.Now());
+  Finish(JobOutcome::Succeeded(ClaimAll().at(0).id, "P-2", ""));
+  // A payment waits across a restart: its invoice's success still wakes it.
+  auto inv3 = Put(Doc("inv-3"));
+  auto pay3 = Put(Payment("pay-3", "inv-3"));
+  ASSERT_EQ(ClaimAll().size(), 2u);
+  Finish(JobOutcome::Waiting(pay3.job_id, "waiting", std::chrono::hours(1)));
+  Finish(JobOutcome::Unknown(inv3.job_id, "timeout"));
+  Reopen();
+  clock_.Advance(minutes(10));  // the unknown outcome's backoff
+  auto again = ClaimAll();
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].id, inv3.job_id);
+  clock_.Advance(seconds(5));
+  Finish(JobOutcome::ReconciledFound(inv3.job_id, "X-3", ""));
+  EXPECT_EQ(Get(pay3.job_id).next_run_at, clock_.Now());
+}
+
 TEST_F(JobDependencyTest, SkippedJobsAreCancelledWithTheReasonAndNoAttempt) {
   auto pay = Put(Payment("pay-1", "inv-1"));
   ASSERT_EQ(ClaimAll().size(), 1u);
@@ -180,6 +210,27 @@ TEST_F(JobDependencyTest, ReEnqueueAfterAnUnresolvedJobReconcilesFirst) {
   auto fourth = Put(Doc("inv-2", "v1"));
   EXPECT_EQ(fourth.outcome, EnqueueOutcome::kCreated);
   EXPECT_TRUE(Get(fourth.job_id).needs_reconcile);
+}
+
+TEST_F(JobDependencyTest, AnUnresolvedUpdateAfterASuccessStaysAnUpdateOfThatInvoice) {
+  auto first = Put(Doc("inv-1", "v1"));
+  ASSERT_EQ(ClaimAll().size(), 1u);
+  Finish(JobOutcome::Succeeded(first.job_id, "X-1", ""));
+  // The update's outcome is never learnt and it is cancelled.
+  auto update = Put(Doc("inv-1", "v2"));
+  ASSERT_EQ(update.outcome, EnqueueOutcome::kUpdateCreated);
+  ASSERT_EQ(ClaimAll().size(), 1u);
+  Finish(JobOutcome::Unknown(update.job_id, "timeout"));
+  ASSERT_TRUE(queue_->Cancel(update.job_id));
+  // The invoice is in Xero as X-1 either way: the next change updates it.
+  auto third = Put(Doc("inv-1", "v3"));
+  EXPECT_EQ(third.outcome, EnqueueOutcome::kUpdateCreated);
+  Job j = Get(third.job_id);
+  EXPECT_EQ(j.operation, JobOperation::kUpdate);
+  EXPECT_EQ(j.previous_xero_id, "X-1");
+  // Content equal to the newest success is still "unchanged".
+  ASSERT_TRUE(queue_->Cancel(third.job_id));
+  EXPECT_EQ(Put(Doc("inv-1", "v1")).outcome, EnqueueOutcome::kUnchanged);
 }
 
 TEST_F(JobDependencyTest, ReEnqueueAfterAKnownFailureSendsPlainly) {

@@ -421,9 +421,9 @@ TEST_F(JobQueueTest, HotQueriesAreIndexRangesWithoutSorting) {
       {queue::ReadySql(), {"COVERING INDEX jobs_ready ("}},
       {queue::NextDueSql(), {"COVERING INDEX jobs_ready ("}},
       {queue::PendingOfDocumentSql(), {"INDEX jobs_pending_key ("}},
-      {queue::LatestSuccessOfDocumentSql(), {"INDEX jobs_done_key ("}},
-      // The copy pipeline: reconcile on re-enqueue, payments waiting for invoices.
-      {queue::UnresolvedOfDocumentSql(), {"INDEX jobs_unresolved_key ("}},
+      // Dedupe's second seek also finds unresolved ends (reconcile on re-enqueue).
+      {queue::DocumentHistorySql(), {"INDEX jobs_done_key ("}},
+      // The copy pipeline: payments waiting for invoices.
       {queue::WakeDependentsSql(), {"INDEX jobs_waiting (connection=? AND depends_on=?)"}},
       // Counts: queued from jobs_ready, the rest from jobs_state, no table reads.
       {queue::CountsSql(true), {"COVERING INDEX jobs_ready (", "COVERING INDEX jobs_state ("}},

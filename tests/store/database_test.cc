@@ -43,8 +43,8 @@ TEST(DatabaseTest, MigratesFromEmpty) {
   // The jobs indexes are exactly these: 0004 dropped jobs_key, and 0005 keeps
   // queued jobs out of jobs_state, so an enqueue of an invoice writes
   // jobs_pending_key and jobs_ready only (each index a new job enters costs a
-  // b-tree insert); 0006's jobs_waiting holds payments only, and
-  // jobs_unresolved_key no new job at all.
+  // b-tree insert); 0006's jobs_waiting holds payments only, and its wider
+  // jobs_done_key still no new job.
   auto idx = (*db)->handle().Prepare(
       "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema WHERE "
       "type = 'index' AND tbl_name = 'jobs' AND sql IS NOT NULL ORDER BY name)");
@@ -52,7 +52,7 @@ TEST(DatabaseTest, MigratesFromEmpty) {
   ASSERT_TRUE(*idx->Step());
   EXPECT_EQ(idx->Text(0),
             "jobs_done_key jobs_finished jobs_pending_key jobs_ready jobs_state "
-            "jobs_unresolved_key jobs_waiting");
+            "jobs_waiting");
 }
 
 TEST(DatabaseTest, ReopenIsANoOp) {

@@ -12,8 +12,11 @@ CREATE INDEX jobs_waiting ON jobs (connection, depends_on) WHERE depends_on IS N
 
 -- A document whose last attempt's outcome was never learnt (needs_reconcile)
 -- and whose job then went dead or was cancelled may be in Xero. When it is
--- enqueued again, the new job must look it up before sending: this index finds
--- such a job in one seek. Rows enter it only when a job dies or is cancelled
--- unresolved, never on enqueue.
-CREATE INDEX jobs_unresolved_key ON jobs (connection, kind, source_id)
-  WHERE needs_reconcile = 1 AND (state = 'dead' OR state = 'cancelled');
+-- enqueued again, the new job must look it up before sending. jobs_done_key
+-- (0004: successes only) also holds such jobs now, so the one seek dedupe
+-- already made answers both "the newest success" and "an unresolved end"
+-- (DocumentHistorySql). A row still enters it only when its job succeeds or
+-- ends unresolved, never on enqueue.
+DROP INDEX jobs_done_key;
+CREATE INDEX jobs_done_key ON jobs (connection, kind, source_id, id)
+  WHERE state = 'succeeded' OR (needs_reconcile = 1 AND (state = 'dead' OR state = 'cancelled'));
