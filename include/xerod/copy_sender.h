@@ -24,7 +24,6 @@
 // Thread-safety: io_context thread only; `done` runs on it.
 #pragma once
 
-#include <boost/asio/io_context.hpp>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -32,6 +31,7 @@
 #include <string>
 #include <vector>
 
+#include "xerod/asio_fwd.h"
 #include "xerod/clock.h"
 #include "xerod/config.h"
 #include "xerod/job.h"

@@ -9,12 +9,12 @@
 // at a time, in the order Send() was called. Results come back on `io`.
 #pragma once
 
-#include <boost/asio/io_context.hpp>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "xerod/asio_fwd.h"
 #include "xerod/config.h"
 #include "xerod/status.h"
 

@@ -24,7 +24,7 @@
 
 #include "xerod/clock.h"
 #include "xerod/config.h"
-#include "xerod/http_client.h"
+#include "xerod/http_message.h"
 
 namespace xerod {
 

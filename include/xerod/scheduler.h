@@ -30,13 +30,10 @@
 #include <string>
 #include <vector>
 
+#include "xerod/asio_fwd.h"
 #include "xerod/clock.h"
 #include "xerod/config.h"
 #include "xerod/job.h"
-
-namespace boost::asio {
-class io_context;
-}
 
 namespace xerod {
 

@@ -26,7 +26,6 @@
 // to the io_context, never run inside a method call.
 #pragma once
 
-#include <boost/asio/io_context.hpp>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -34,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "xerod/asio_fwd.h"
 #include "xerod/clock.h"
 #include "xerod/config.h"
 #include "xerod/connection.h"

@@ -19,7 +19,6 @@
 // on the io_context, never inside Call().
 #pragma once
 
-#include <boost/asio/io_context.hpp>
 #include <cstddef>
 #include <functional>
 #include <map>
@@ -29,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "xerod/asio_fwd.h"
 #include "xerod/clock.h"
 #include "xerod/http_client.h"
 #include "xerod/rate_limiter.h"

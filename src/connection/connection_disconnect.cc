@@ -2,6 +2,7 @@
 // ConnectionManager::Disconnect: DELETE /connections/{id}, revoke when unused, keep history.
 #include <fmt/format.h>
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
 #include "connection/token_endpoint.h"

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <expected>
 #include <nlohmann/json.hpp>

@@ -4,16 +4,16 @@
 #include <fmt/format.h>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read_until.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/write.hpp>
 #include <charconv>
+#include <optional>
 
 namespace xerod::connection {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 Result<LoopbackAddress> ParseLoopbackUri(const std::string& uri) {
@@ -49,10 +49,73 @@ Result<LoopbackAddress> ParseLoopbackUri(const std::string& uri) {
 
 namespace {
 
+// What one browser request needs: at most this much head (the redirect's query
+// carries a code and a state, well under 2 KiB), and this long to send it.
+constexpr std::size_t kMaxRequestHead = 16 * 1024;
+constexpr auto kRequestTimeout = std::chrono::seconds(30);
+
+// The request line of an HTTP/1.x request head: "GET /path?query HTTP/1.1".
+struct RequestLine {
+  std::string_view method;
+  std::string_view target;
+};
+std::optional<RequestLine> ParseRequestLine(std::string_view head) {
+  std::string_view line = head.substr(0, head.find("\r\n"));
+  std::size_t sp1 = line.find(' ');
+  if (sp1 == std::string_view::npos) return std::nullopt;
+  std::size_t sp2 = line.find(' ', sp1 + 1);
+  if (sp2 == std::string_view::npos || !line.substr(sp2 + 1).starts_with("HTTP/1.")) {
+    return std::nullopt;
+  }
+  return RequestLine{line.substr(0, sp1), line.substr(sp1 + 1, sp2 - sp1 - 1)};
+}
+
+// The text may quote what the redirect carried (Xero's error_description).
+std::string HtmlEscaped(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+std::string Page(std::string_view status, std::string_view text) {
+  std::string body = fmt::format("<!doctype html><title>xerod</title><p>{}</p>", HtmlEscaped(text));
+  return fmt::format(
+      "HTTP/1.1 {}\r\nContent-Type: text/html; charset=utf-8\r\nCache-Control: no-store\r\n"
+      "Connection: close\r\nContent-Length: {}\r\n\r\n{}",
+      status, body.size(), body);
+}
+
+// Plain Asio: the listener answers one kind of GET with a fixed page, which
+// does not need an HTTP library (Beast cost this file 9 s of compile time).
 class Listener final : public LoopbackListener, public std::enable_shared_from_this<Listener> {
  public:
   Listener(asio::io_context& io, LoopbackAddress address, RedirectHandler handler)
-      : acceptor_(io), timer_(io), address_(std::move(address)), handler_(std::move(handler)) {}
+      : io_(io),
+        acceptor_(io),
+        timer_(io),
+        address_(std::move(address)),
+        handler_(std::move(handler)) {}
 
   Status Open(Duration timeout) {
     boost::system::error_code ec;
@@ -62,6 +125,7 @@ class Listener final : public LoopbackListener, public std::enable_shared_from_t
     if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
     if (!ec) acceptor_.bind(ep, ec);
     if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (!ec) port_ = acceptor_.local_endpoint(ec).port();
     if (ec) {
       return Fail(Code::kUnavailable,
                   fmt::format("cannot listen on {}:{} for the OAuth redirect: {}", address_.host,
@@ -76,6 +140,8 @@ class Listener final : public LoopbackListener, public std::enable_shared_from_t
     return Ok();
   }
 
+  int port() const override { return port_; }
+
   void Close() override {
     done_ = true;
     boost::system::error_code ignored;
@@ -85,50 +151,57 @@ class Listener final : public LoopbackListener, public std::enable_shared_from_t
 
  private:
   struct Session {
-    explicit Session(tcp::socket s) : stream(std::move(s)) {}
-    beast::tcp_stream stream;
-    beast::flat_buffer buffer;
-    http::request<http::string_body> request;
-    http::response<http::string_body> response;
+    Session(tcp::socket s, asio::io_context& io)
+        : socket(std::move(s)), buffer(kMaxRequestHead), deadline(io) {}
+    tcp::socket socket;
+    asio::streambuf buffer;
+    asio::steady_timer deadline;
+    std::string response;
   };
 
   void Accept() {
     acceptor_.async_accept(
         [self = shared_from_this()](boost::system::error_code ec, tcp::socket socket) {
           if (ec || self->done_) return;
-          auto session = std::make_shared<Session>(std::move(socket));
-          session->stream.expires_after(std::chrono::seconds(30));
-          http::async_read(session->stream, session->buffer, session->request,
-                           [self, session](boost::system::error_code e, std::size_t) {
-                             if (!e) self->OnRequest(session);
-                           });
+          auto session = std::make_shared<Session>(std::move(socket), self->io_);
+          session->deadline.expires_after(kRequestTimeout);
+          session->deadline.async_wait([session](boost::system::error_code e) {
+            if (e) return;  // answered first
+            boost::system::error_code ignored;
+            session->socket.close(ignored);
+          });
+          asio::async_read_until(session->socket, session->buffer, "\r\n\r\n",
+                                 [self, session](boost::system::error_code e, std::size_t n) {
+                                   if (e) {  // closed, timed out, or a head over the limit
+                                     session->deadline.cancel();
+                                     return;
+                                   }
+                                   self->OnRequest(session, n);
+                                 });
           self->Accept();
         });
   }
 
-  void OnRequest(const std::shared_ptr<Session>& s) {
-    std::string_view target(s->request.target().data(), s->request.target().size());
+  void OnRequest(const std::shared_ptr<Session>& s, std::size_t head_size) {
+    std::string_view head(static_cast<const char*>(s->buffer.data().data()), head_size);
+    auto line = ParseRequestLine(head);
+    std::string_view target = line ? line->target : std::string_view();
     std::size_t q = target.find('?');
     std::string_view path = target.substr(0, q);
-    auto& res = s->response;
-    res.version(s->request.version());
-    res.keep_alive(false);
-    res.set(http::field::content_type, "text/html; charset=utf-8");
-    res.set(http::field::cache_control, "no-store");
-    if (done_ || s->request.method() != http::verb::get || path != address_.path) {
-      res.result(http::status::not_found);
-      res.body() = "<!doctype html><title>xerod</title><p>Not found.</p>";
+    if (!line) {
+      s->response = Page("400 Bad Request", "Bad request.");
+    } else if (done_ || line->method != "GET" || path != address_.path) {
+      s->response = Page("404 Not Found", "Not found.");
     } else {
       std::string query = q == std::string_view::npos ? "" : std::string(target.substr(q + 1));
-      res.result(http::status::ok);
-      std::string text = Finish(std::move(query));
-      res.body() = "<!doctype html><title>xerod</title><p>" + text + "</p>";
+      s->response = Page("200 OK", Finish(std::move(query)));
     }
-    res.prepare_payload();
-    http::async_write(s->stream, res, [s](boost::system::error_code, std::size_t) {
-      boost::system::error_code ignored;
-      s->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    });
+    asio::async_write(s->socket, asio::buffer(s->response),
+                      [s](boost::system::error_code, std::size_t) {
+                        boost::system::error_code ignored;
+                        s->socket.shutdown(tcp::socket::shutdown_both, ignored);
+                        s->deadline.cancel();
+                      });
   }
 
   std::string Finish(Result<std::string> query) {
@@ -138,10 +211,12 @@ class Listener final : public LoopbackListener, public std::enable_shared_from_t
     return handler ? handler(std::move(query)) : std::string();
   }
 
+  asio::io_context& io_;
   tcp::acceptor acceptor_;
   asio::steady_timer timer_;
   LoopbackAddress address_;
   RedirectHandler handler_;
+  int port_ = 0;
   bool done_ = false;
 };
 

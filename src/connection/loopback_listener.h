@@ -3,15 +3,15 @@
 // listens on the redirect URI's host:port, answers requests for other paths
 // with 404, and hands the query string of the first GET of the redirect path
 // to the callback, answering it with a short HTML page. Closes itself after
-// that, on timeout, or on Close(). Boost.Beast on the daemon's io_context.
+// that, on timeout, or on Close(). Plain Asio on the daemon's io_context.
 // Private to src/connection. Thread-safety: io_context thread only.
 #pragma once
 
-#include <boost/asio/io_context.hpp>
 #include <functional>
 #include <memory>
 #include <string>
 
+#include "xerod/asio_fwd.h"
 #include "xerod/clock.h"
 #include "xerod/status.h"
 
@@ -38,6 +38,8 @@ class LoopbackListener {
   virtual ~LoopbackListener() = default;
   // Stops listening without calling the handler. Idempotent.
   virtual void Close() = 0;
+  // The port bound (the address's, or the one the system chose for port 0).
+  virtual int port() const = 0;
 };
 
 }  // namespace xerod::connection

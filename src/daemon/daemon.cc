@@ -6,9 +6,14 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <csignal>
+#include <functional>
 
+#include "daemon/sd_notify.h"
 #include "dbus/control_service.h"
 #include "xerod/connection.h"
 #include "xerod/connection_manager.h"
@@ -27,9 +32,53 @@
 
 namespace xerod {
 
+class Daemon::Impl {
+ public:
+  Impl(DaemonOptions options, Config config);
+  Status Start();
+  int Run();
+
+ private:
+  void DoWaitSignal();
+  void OnSignal(int signal_number);
+  // Re-reads the config; returns its errors (empty: the new config is in force).
+  std::vector<std::string> Reload();
+  void BeginStop(const char* why);
+  // The D-Bus SendTestEmail: to `address`, or notify.admins when empty.
+  void SendTestEmail(const std::string& address,
+                     std::function<void(Result<dbus::TestEmailOutcome>)> done);
+  void DoWatchdog();
+  // Every kTrimInterval: after a burst of batches has ended, malloc_trim.
+  void DoTrimWhenIdle(std::uint64_t batches_seen);
+  std::string StatusLine() const;
+  struct Services;
+  // Builds the copy pipeline (limiter, client, sender, gate, scheduler) into `s`.
+  void StartCopy(Services& s);
+  // What the pipeline can do now (GetStatus).
+  dbus::SendState SendState(const std::map<std::string, Hold>& holds);
+  // SIGTERM: no new batches; batches with Xero are given until the deadline.
+  void DrainThenStop(std::chrono::steady_clock::time_point deadline);
+
+  DaemonOptions options_;
+  Config config_;
+  int config_generation_ = 1;
+  bool stopping_ = false;
+
+  boost::asio::io_context io_;
+  boost::asio::signal_set signals_;
+  boost::asio::steady_timer watchdog_timer_;
+  boost::asio::steady_timer stop_timer_;
+  boost::asio::steady_timer trim_timer_;
+  std::optional<std::chrono::microseconds> watchdog_interval_;
+  SdNotifier notifier_;
+
+  // Everything started by Start(), stopped in reverse.
+  std::unique_ptr<Services> services_;
+};
+
 // Everything Start() brings up, declared in start order and so destroyed in
 // reverse: later services may use earlier ones, never the other way round.
-struct Daemon::Services {
+struct Daemon::Impl::Services {
   std::unique_ptr<Database> db;      // the state file, migrated to this binary's schema
   std::unique_ptr<JobQueue> queue;   // the durable job queue (same file)
   std::unique_ptr<HttpClient> http;  // libcurl on the loop: Xero identity + API
@@ -85,6 +134,15 @@ std::string HostName() {
 }  // namespace
 
 Daemon::Daemon(DaemonOptions options, Config config)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(config))) {}
+
+Daemon::~Daemon() = default;
+
+Status Daemon::Start() { return impl_->Start(); }
+
+int Daemon::Run() { return impl_->Run(); }
+
+Daemon::Impl::Impl(DaemonOptions options, Config config)
     : options_(std::move(options)),
       config_(std::move(config)),
       signals_(io_, SIGTERM, SIGINT, SIGHUP),
@@ -92,9 +150,7 @@ Daemon::Daemon(DaemonOptions options, Config config)
       stop_timer_(io_),
       trim_timer_(io_) {}
 
-Daemon::~Daemon() = default;
-
-Status Daemon::Start() {
+Status Daemon::Impl::Start() {
   spdlog::info("xerod {} starting (config {})", kVersion, options_.config_path);
   for (const ConfigError& w : config_.warnings) spdlog::warn("{}", w.ToString());
   auto services = std::make_unique<Services>();
@@ -189,7 +245,7 @@ Status Daemon::Start() {
   return Ok();
 }
 
-void Daemon::StartCopy(Services& s) {
+void Daemon::Impl::StartCopy(Services& s) {
   s.limiter = std::make_unique<RateLimiter>(config_.xero.limits);
   XeroClientOptions xo;
   xo.request_timeout = config_.xero.request_timeout;
@@ -216,7 +272,7 @@ void Daemon::StartCopy(Services& s) {
       std::make_unique<Scheduler>(io_, *s.queue, *s.sender, SystemClock(), s.gate.get(), so);
 }
 
-dbus::SendState Daemon::SendState(const std::map<std::string, Hold>& holds) {
+dbus::SendState Daemon::Impl::SendState(const std::map<std::string, Hold>& holds) {
   dbus::SendState state;
   if (!services_ || !services_->limiter) return state;
   Services& s = *services_;
@@ -250,8 +306,8 @@ dbus::SendState Daemon::SendState(const std::map<std::string, Hold>& holds) {
   return state;
 }
 
-void Daemon::SendTestEmail(const std::string& address,
-                           std::function<void(Result<dbus::TestEmailOutcome>)> done) {
+void Daemon::Impl::SendTestEmail(const std::string& address,
+                                 std::function<void(Result<dbus::TestEmailOutcome>)> done) {
   auto fail = [&](Code code, std::string message) {
     boost::asio::post(io_, [done = std::move(done), code, message = std::move(message)] {
       done(Fail(code, message));
@@ -292,7 +348,7 @@ void Daemon::SendTestEmail(const std::string& address,
   });
 }
 
-int Daemon::Run() {
+int Daemon::Impl::Run() {
   DoWaitSignal();
   watchdog_interval_ = SdNotifier::WatchdogPingInterval();
   if (watchdog_interval_) DoWatchdog();
@@ -318,7 +374,7 @@ int Daemon::Run() {
   return 0;  // every stop we reach here is a requested one
 }
 
-void Daemon::DoWaitSignal() {
+void Daemon::Impl::DoWaitSignal() {
   signals_.async_wait([this](const boost::system::error_code& ec, int signal_number) {
     if (ec) return;  // operation_aborted at shutdown
     OnSignal(signal_number);
@@ -326,7 +382,7 @@ void Daemon::DoWaitSignal() {
   });
 }
 
-void Daemon::OnSignal(int signal_number) {
+void Daemon::Impl::OnSignal(int signal_number) {
   switch (signal_number) {
     case SIGHUP:
       if (Reload().empty() && services_ && services_->control) services_->control->ConfigReloaded();
@@ -342,7 +398,7 @@ void Daemon::OnSignal(int signal_number) {
   }
 }
 
-std::vector<std::string> Daemon::Reload() {
+std::vector<std::string> Daemon::Impl::Reload() {
   std::vector<std::string> errors;
   notifier_.Reloading();
   spdlog::info("reloading configuration from {}", options_.config_path);
@@ -379,7 +435,7 @@ std::vector<std::string> Daemon::Reload() {
   return errors;
 }
 
-void Daemon::BeginStop(const char* why) {
+void Daemon::Impl::BeginStop(const char* why) {
   if (stopping_) return;
   stopping_ = true;
   spdlog::info("{}: shutting down", why);
@@ -391,7 +447,7 @@ void Daemon::BeginStop(const char* why) {
   DrainThenStop(std::chrono::steady_clock::now() + kStopDrain);
 }
 
-void Daemon::DrainThenStop(std::chrono::steady_clock::time_point deadline) {
+void Daemon::Impl::DrainThenStop(std::chrono::steady_clock::time_point deadline) {
   const std::uint64_t busy =
       services_ && services_->scheduler ? services_->scheduler->stats().in_flight : 0;
   if (busy > 0 && std::chrono::steady_clock::now() < deadline) {
@@ -412,7 +468,7 @@ void Daemon::DrainThenStop(std::chrono::steady_clock::time_point deadline) {
   io_.stop();
 }
 
-void Daemon::DoTrimWhenIdle(std::uint64_t batches_seen) {
+void Daemon::Impl::DoTrimWhenIdle(std::uint64_t batches_seen) {
   trim_timer_.expires_after(kTrimInterval);
   trim_timer_.async_wait([this, batches_seen](const boost::system::error_code& ec) {
     if (ec || !services_ || !services_->scheduler) return;
@@ -424,7 +480,7 @@ void Daemon::DoTrimWhenIdle(std::uint64_t batches_seen) {
   });
 }
 
-void Daemon::DoWatchdog() {
+void Daemon::Impl::DoWatchdog() {
   notifier_.Watchdog();
   watchdog_timer_.expires_after(*watchdog_interval_);
   watchdog_timer_.async_wait([this](const boost::system::error_code& ec) {
@@ -432,7 +488,7 @@ void Daemon::DoWatchdog() {
   });
 }
 
-std::string Daemon::StatusLine() const {
+std::string Daemon::Impl::StatusLine() const {
   return fmt::format("config generation {}, log level {}, database {}", config_generation_,
                      ToString(options_.log_level.value_or(config_.log.level)), config_.database);
 }

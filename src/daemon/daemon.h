@@ -7,18 +7,12 @@
 // thread that calls Run().
 #pragma once
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <chrono>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "daemon/sd_notify.h"
-#include "dbus/control_service.h"
 #include "xerod/config.h"
 #include "xerod/status.h"
 
@@ -50,41 +44,10 @@ class Daemon {
   int Run();
 
  private:
-  void DoWaitSignal();
-  void OnSignal(int signal_number);
-  // Re-reads the config; returns its errors (empty: the new config is in force).
-  std::vector<std::string> Reload();
-  void BeginStop(const char* why);
-  // The D-Bus SendTestEmail: to `address`, or notify.admins when empty.
-  void SendTestEmail(const std::string& address,
-                     std::function<void(Result<dbus::TestEmailOutcome>)> done);
-  void DoWatchdog();
-  // Every kTrimInterval: after a burst of batches has ended, malloc_trim.
-  void DoTrimWhenIdle(std::uint64_t batches_seen);
-  std::string StatusLine() const;
-  struct Services;
-  // Builds the copy pipeline (limiter, client, sender, gate, scheduler) into `s`.
-  void StartCopy(Services& s);
-  // What the pipeline can do now (GetStatus).
-  dbus::SendState SendState(const std::map<std::string, Hold>& holds);
-  // SIGTERM: no new batches; batches with Xero are given until the deadline.
-  void DrainThenStop(std::chrono::steady_clock::time_point deadline);
-
-  DaemonOptions options_;
-  Config config_;
-  int config_generation_ = 1;
-  bool stopping_ = false;
-
-  boost::asio::io_context io_;
-  boost::asio::signal_set signals_;
-  boost::asio::steady_timer watchdog_timer_;
-  boost::asio::steady_timer stop_timer_;
-  boost::asio::steady_timer trim_timer_;
-  std::optional<std::chrono::microseconds> watchdog_interval_;
-  SdNotifier notifier_;
-
-  // Everything started by Start(), stopped in reverse.
-  std::unique_ptr<Services> services_;
+  // The loop, the signals, the timers and the services (daemon.cc): main.cc
+  // compiles none of Asio, sdbus-c++ or the services' headers.
+  class Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 // Settings that cannot change without a restart; returns their names (dotted) that differ.

@@ -9,27 +9,23 @@
 #include "dbus/names.h"
 
 namespace xerod::dbus {
-namespace {
 
-// Forwards queue events (writer thread) to the manager on the io_context thread.
-class QueueBridge final : public QueueListener {
- public:
-  explicit QueueBridge(Manager& manager) : manager_(manager) {}
-  void OnJobStateChanged(const JobStateChange& change) override {
-    manager_.Post([m = &manager_, change] { m->OnJobStateChanged(change); });
-  }
-  void OnHoldChanged(const HoldChange& change) override {
-    manager_.Post([m = &manager_, change] { m->OnHoldChanged(change); });
-  }
-
- private:
-  Manager& manager_;
-};
-
-}  // namespace
-
-// Declared in destruction order reversed: the pump goes first, the connection last.
 struct ControlService::Impl {
+  // Forwards queue events (writer thread) to the manager on the io_context thread.
+  class QueueBridge final : public QueueListener {
+   public:
+    explicit QueueBridge(Manager& manager) : manager_(manager) {}
+    void OnJobStateChanged(const JobStateChange& change) override {
+      manager_.Post([m = &manager_, change] { m->OnJobStateChanged(change); });
+    }
+    void OnHoldChanged(const HoldChange& change) override {
+      manager_.Post([m = &manager_, change] { m->OnHoldChanged(change); });
+    }
+
+   private:
+    Manager& manager_;
+  };
+
   JobQueue* queue = nullptr;
   // Shared: replies still pending when the service stops keep it alive (see LoopOwned).
   std::shared_ptr<sdbus::IConnection> connection;
@@ -82,7 +78,7 @@ Result<std::unique_ptr<ControlService>> ControlService::Start(boost::asio::io_co
   } catch (const std::exception& e) {
     return Fail(Code::kInternal, fmt::format("D-Bus setup failed: {}", e.what()));
   }
-  impl->bridge = std::make_unique<QueueBridge>(*impl->manager);
+  impl->bridge = std::make_unique<Impl::QueueBridge>(*impl->manager);
   queue.AddListener(impl->bridge.get());
   impl->pump = std::make_unique<BusPump>(io, *impl->connection);
   impl->manager->SetPump(impl->pump.get());

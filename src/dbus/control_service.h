@@ -15,12 +15,12 @@
 // (queue listener callbacks from the writer thread are posted onto it).
 #pragma once
 
-#include <boost/asio/io_context.hpp>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "xerod/asio_fwd.h"
 #include "xerod/config.h"
 #include "xerod/connection.h"
 #include "xerod/copy_sender.h"

@@ -24,6 +24,9 @@
 
 namespace xerod::testing {
 
+// The cheapest read of an organisation, for tests that need "some call".
+inline const std::string kOrganisationPath = std::string(kAccountingPath) + "/Organisation";
+
 // A running xero-sim. `scheme` is "https" when --tls-cert is among `args`.
 class SimServer {
  public:

@@ -34,7 +34,7 @@ class JobDependencyTest : public QueueFixture {
   }
 };
 
-class Recorder : public QueueListener {
+class ChangeRecorder : public QueueListener {
  public:
   void OnJobStateChanged(const JobStateChange& c) override {
     std::lock_guard lock(mu);
@@ -104,7 +104,7 @@ TEST_F(JobDependencyTest, WaitingUsesNoAttemptAndLeavesNoAttemptRow) {
 }
 
 TEST_F(JobDependencyTest, ACopiedInvoiceWakesThePaymentsWaitingForIt) {
-  Recorder recorder;
+  ChangeRecorder recorder;
   queue_->AddListener(&recorder);
   auto inv = Put(Doc("inv-1"));
   auto p1 = Put(Payment("pay-1", "inv-1", "10"));

@@ -15,7 +15,7 @@ using testing::SimServer;
 using testing::XeroWorld;
 using SteadyClock = std::chrono::steady_clock;
 
-const std::string kOrg = std::string(kAccountingPath) + "/Organisation";
+using testing::kOrganisationPath;
 constexpr int kWindowSeconds = 3;
 
 testing::WorldOptions Scaled(XeroLimits limits) {
@@ -49,11 +49,12 @@ TEST(RateSimTest, OneTenantSustainsItsAllowanceWithoutA429) {
   XeroWorld w(sim.url(), dir.File("x.db"), Scaled(limits));
   std::string t = w.CreateOrg("Busy");
   ASSERT_TRUE(w.Add("busy", t, w.CreateGrant({t})["refresh_token"]));
-  ASSERT_TRUE(w.Call("busy", HttpMethod::kGet, kOrg).ok());  // token cached before timing
+  ASSERT_TRUE(
+      w.Call("busy", HttpMethod::kGet, kOrganisationPath).ok());  // token cached before timing
   SimLimits(w, limits);
   int ok = 0, other = 0;
   for (int i = 0; i < 400; ++i) {
-    w.client->Call("busy", HttpMethod::kGet, kOrg, "", std::nullopt,
+    w.client->Call("busy", HttpMethod::kGet, kOrganisationPath, "", std::nullopt,
                    [&](XeroResult r) { r.ok() ? ++ok : ++other; });
   }
   // Three windows of 3 s: the allowance is 3 x 60 calls.
@@ -88,7 +89,7 @@ TEST(RateSimTest, TwoHundredTenantsShareTheAppLimitFairly) {
   int failed = 0;
   for (int round = 0; round < 8; ++round) {
     for (int i = 0; i < 200; ++i) {
-      w.client->Call("c" + std::to_string(i), HttpMethod::kGet, kOrg, "", std::nullopt,
+      w.client->Call("c" + std::to_string(i), HttpMethod::kGet, kOrganisationPath, "", std::nullopt,
                      [&, i](XeroResult r) {
                        if (r.ok()) {
                          ++ok[static_cast<std::size_t>(i)];
@@ -132,21 +133,21 @@ TEST(RateSimTest, A429WithRetryAfterPausesExactlyThatTenant) {
   SimLimits(w, XeroLimits{5, 10, 100000, 100000});
   // Our limiter learns from X-MinLimit-Remaining, so it never earns a 429 by
   // itself: another client of the same app uses up A's window behind its back.
-  ASSERT_TRUE(w.Call("a", HttpMethod::kGet, kOrg).ok());
+  ASSERT_TRUE(w.Call("a", HttpMethod::kGet, kOrganisationPath).ok());
   std::optional<Result<AccessGrant>> grant;
   w.tokens->GetAccessToken("a", [&](Result<AccessGrant> g) { grant = g; });
   ASSERT_TRUE(w.RunUntil([&] { return grant.has_value(); }));
   ASSERT_TRUE(grant->has_value());
   for (int i = 0; i < 12; ++i) {
     HttpRequest r;
-    r.url = w.sim_url + kOrg;
+    r.url = w.sim_url + kOrganisationPath;
     r.Header("Authorization", "Bearer " + (*grant)->access_token, true);
     r.Header("xero-tenant-id", a);
     w.Fetch(std::move(r));
   }
   std::vector<std::pair<SteadyClock::time_point, XeroResult>> a_results;
   for (int i = 0; i < 2; ++i) {
-    w.client->Call("a", HttpMethod::kGet, kOrg, "", std::nullopt,
+    w.client->Call("a", HttpMethod::kGet, kOrganisationPath, "", std::nullopt,
                    [&](XeroResult r) { a_results.emplace_back(SteadyClock::now(), std::move(r)); });
   }
   std::size_t hit = 0;
@@ -168,7 +169,7 @@ TEST(RateSimTest, A429WithRetryAfterPausesExactlyThatTenant) {
   EXPECT_LE(pause, std::chrono::seconds(kWindowSeconds));
   // Tenant B is not paused.
   auto b_start = SteadyClock::now();
-  XeroResult rb = w.Call("b", HttpMethod::kGet, kOrg);
+  XeroResult rb = w.Call("b", HttpMethod::kGet, kOrganisationPath);
   EXPECT_TRUE(rb.ok()) << rb.reason;
   EXPECT_LT(SteadyClock::now() - b_start, pause / 2);
   // A's next call waits the Retry-After out, then succeeds.

@@ -13,7 +13,7 @@ namespace {
 using testing::SimServer;
 using testing::XeroWorld;
 
-const std::string kOrg = std::string(kAccountingPath) + "/Organisation";
+using testing::kOrganisationPath;
 
 HttpResponse Json(int status, const std::string& body) {
   HttpResponse r;
@@ -155,7 +155,7 @@ class XeroClientSimTest : public ::testing::Test {
 };
 
 TEST_F(XeroClientSimTest, OrganisationAndHeaders) {
-  auto r = world_->Call("acme", HttpMethod::kGet, kOrg);
+  auto r = world_->Call("acme", HttpMethod::kGet, kOrganisationPath);
   ASSERT_TRUE(r.ok()) << r.reason;
   EXPECT_EQ(r.body["Organisations"][0]["Name"], "Acme");
   EXPECT_TRUE(r.headers.Has("X-MinLimit-Remaining"));
@@ -167,14 +167,14 @@ TEST_F(XeroClientSimTest, DisconnectedTenantVersusMissingScope) {
   ASSERT_TRUE(world_->Add(
       "narrow", t2,
       world_->CreateGrant({t2}, {"offline_access", "accounting.contacts"})["refresh_token"]));
-  auto scope = world_->Call("narrow", HttpMethod::kGet, kOrg);
+  auto scope = world_->Call("narrow", HttpMethod::kGet, kOrganisationPath);
   EXPECT_EQ(scope.result_class, XeroResultClass::kConnection);
   EXPECT_EQ(scope.status, 401);
   EXPECT_EQ(scope.connection_state, ConnectionState::kMissingScope);
   EXPECT_EQ(world_->store->Get("narrow")->state, ConnectionState::kMissingScope);
 
   world_->Admin(HttpMethod::kPost, "/_sim/orgs/" + tenant_ + "/disconnect");
-  auto gone = world_->Call("acme", HttpMethod::kGet, kOrg);
+  auto gone = world_->Call("acme", HttpMethod::kGet, kOrganisationPath);
   EXPECT_EQ(gone.result_class, XeroResultClass::kConnection);
   EXPECT_EQ(gone.status, 403);
   EXPECT_EQ(gone.connection_state, ConnectionState::kDisconnected);
@@ -182,7 +182,7 @@ TEST_F(XeroClientSimTest, DisconnectedTenantVersusMissingScope) {
   EXPECT_EQ(world_->unusable,
             (std::vector<std::string>{"narrow=missing_scope", "acme=disconnected"}));
   // Further calls fail at once without touching Xero.
-  EXPECT_EQ(world_->Call("acme", HttpMethod::kGet, kOrg).result_class,
+  EXPECT_EQ(world_->Call("acme", HttpMethod::kGet, kOrganisationPath).result_class,
             XeroResultClass::kConnection);
 }
 
@@ -190,9 +190,9 @@ TEST_F(XeroClientSimTest, ARefusalOfAGrantReplacedMeanwhileIsTransient) {
   // The call is refused (403), slowly; while it is on the wire the platform
   // reconnects the organisation (a new grant). The refusal speaks of the old
   // grant: the connection stays active and the caller retries.
-  Fault({{"path", kOrg}, {"status", 403}, {"delay_ms", 500}, {"count", 1}});
+  Fault({{"path", kOrganisationPath}, {"status", 403}, {"delay_ms", 500}, {"count", 1}});
   std::optional<XeroResult> out;
-  world_->client->Call("acme", HttpMethod::kGet, kOrg, "", std::nullopt,
+  world_->client->Call("acme", HttpMethod::kGet, kOrganisationPath, "", std::nullopt,
                        [&](XeroResult r) { out = std::move(r); });
   ASSERT_TRUE(world_->Add("acme", tenant_, world_->CreateGrant({tenant_})["refresh_token"]));
   ASSERT_TRUE(world_->RunUntil([&] { return out.has_value(); }));
@@ -201,29 +201,30 @@ TEST_F(XeroClientSimTest, ARefusalOfAGrantReplacedMeanwhileIsTransient) {
   EXPECT_EQ(world_->store->Get("acme")->state, ConnectionState::kActive);
   EXPECT_TRUE(world_->unusable.empty());
   // Without a new grant the same refusal marks the connection.
-  Fault({{"path", kOrg}, {"status", 403}, {"count", 1}});
-  EXPECT_EQ(world_->Call("acme", HttpMethod::kGet, kOrg).result_class,
+  Fault({{"path", kOrganisationPath}, {"status", 403}, {"count", 1}});
+  EXPECT_EQ(world_->Call("acme", HttpMethod::kGet, kOrganisationPath).result_class,
             XeroResultClass::kConnection);
   EXPECT_EQ(world_->store->Get("acme")->state, ConnectionState::kDisconnected);
 }
 
 TEST_F(XeroClientSimTest, ServerErrorsAndTimeouts) {
-  Fault({{"path", kOrg}, {"status", 500}, {"count", 1}});
-  auto r = world_->Call("acme", HttpMethod::kGet, kOrg);
+  Fault({{"path", kOrganisationPath}, {"status", 500}, {"count", 1}});
+  auto r = world_->Call("acme", HttpMethod::kGet, kOrganisationPath);
   EXPECT_EQ(r.result_class, XeroResultClass::kTransient);
   EXPECT_EQ(r.status, 500);
-  Fault({{"path", kOrg}, {"status", 503}, {"count", 1}});
-  EXPECT_EQ(world_->Call("acme", HttpMethod::kGet, kOrg).result_class, XeroResultClass::kTransient);
+  Fault({{"path", kOrganisationPath}, {"status", 503}, {"count", 1}});
+  EXPECT_EQ(world_->Call("acme", HttpMethod::kGet, kOrganisationPath).result_class,
+            XeroResultClass::kTransient);
   // Slower than our 800 ms timeout: a read is transient, a write unknown.
-  Fault({{"path", kOrg}, {"delay_ms", 1500}, {"count", 1}});
-  auto slow = world_->Call("acme", HttpMethod::kGet, kOrg);
+  Fault({{"path", kOrganisationPath}, {"delay_ms", 1500}, {"count", 1}});
+  auto slow = world_->Call("acme", HttpMethod::kGet, kOrganisationPath);
   EXPECT_EQ(slow.result_class, XeroResultClass::kTransient) << slow.reason;
   const std::string contacts = std::string(kAccountingPath) + "/Contacts";
   Fault({{"path", contacts}, {"delay_ms", 1500}, {"count", 1}});
   auto write = world_->Call("acme", HttpMethod::kPut, contacts,
                             R"({"Contacts":[{"Name":"Slow Ltd"}]})", "key-slow-1");
   EXPECT_EQ(write.result_class, XeroResultClass::kUnknown) << write.reason;
-  EXPECT_TRUE(world_->Call("acme", HttpMethod::kGet, kOrg).ok());
+  EXPECT_TRUE(world_->Call("acme", HttpMethod::kGet, kOrganisationPath).ok());
 }
 
 TEST_F(XeroClientSimTest, ValidationErrorIsPermanent) {
@@ -238,11 +239,11 @@ TEST_F(XeroClientSimTest, ValidationErrorIsPermanent) {
 }
 
 TEST_F(XeroClientSimTest, ExpiredAccessTokenIsRefreshedOnceAndRetried) {
-  ASSERT_TRUE(world_->Call("acme", HttpMethod::kGet, kOrg).ok());
+  ASSERT_TRUE(world_->Call("acme", HttpMethod::kGet, kOrganisationPath).ok());
   int before = world_->TokenRefreshes();
   // 31 minutes later on the sim's clock our cached token is dead (ours is not).
   world_->Admin(HttpMethod::kPost, "/_sim/clock", {{"advance_seconds", 31 * 60}});
-  auto r = world_->Call("acme", HttpMethod::kGet, kOrg);
+  auto r = world_->Call("acme", HttpMethod::kGet, kOrganisationPath);
   ASSERT_TRUE(r.ok()) << r.reason;
   EXPECT_EQ(world_->TokenRefreshes(), before + 1);
 }
@@ -265,10 +266,10 @@ TEST_F(XeroClientTlsTest, WorksWithTheTestCaAndFailsClearlyWithoutIt) {
     std::string t = w.CreateOrg("Secure");
     auto c = w.Add("secure", t, w.CreateGrant({t})["refresh_token"]);
     ASSERT_TRUE(c.has_value()) << c.error().ToString();
-    EXPECT_TRUE(w.Call("secure", HttpMethod::kGet, kOrg).ok());
+    EXPECT_TRUE(w.Call("secure", HttpMethod::kGet, kOrganisationPath).ok());
   }
   XeroWorld plain(sim.url(), dir_.File("tls.db"));  // no ca_file: the system store only
-  auto r = plain.Call("secure", HttpMethod::kGet, kOrg);
+  auto r = plain.Call("secure", HttpMethod::kGet, kOrganisationPath);
   EXPECT_EQ(r.result_class, XeroResultClass::kTransient);
   EXPECT_NE(r.reason.find("certificate"), std::string::npos) << r.reason;
   EXPECT_EQ(plain.store->Get("secure")->state, ConnectionState::kActive);

@@ -11,10 +11,10 @@
 namespace xero_sim {
 namespace {
 
-const std::vector<std::string> kWhereFields = {"ContactID",     "Name",          "EmailAddress",
-                                               "FirstName",     "LastName",      "ContactNumber",
-                                               "AccountNumber", "ContactStatus", "IsCustomer",
-                                               "IsSupplier",    "CompanyNumber", "TaxNumber"};
+const std::vector<std::string> kContactWhereFields = {
+    "ContactID",  "Name",          "EmailAddress",  "FirstName",
+    "LastName",   "ContactNumber", "AccountNumber", "ContactStatus",
+    "IsCustomer", "IsSupplier",    "CompanyNumber", "TaxNumber"};
 
 // Fields kept in their own members, or ignored (read-only in Xero, response-only,
 // not modelled): never stored in Contact::fields from a request.
@@ -62,7 +62,7 @@ Response GetContacts(Ctx& ctx, const std::vector<std::string>& rest) {
   }
   std::optional<WhereFilter> where;
   if (auto w = QueryParam(ctx.req, "where"); w && !w->empty()) {
-    auto parsed = WhereFilter::Parse(*w, kWhereFields);
+    auto parsed = WhereFilter::Parse(*w, kContactWhereFields);
     if (!parsed) return QueryParseError(parsed.error());
     where = std::move(*parsed);
   }

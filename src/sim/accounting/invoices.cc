@@ -12,7 +12,7 @@
 namespace xero_sim {
 namespace {
 
-const std::vector<std::string> kWhereFields = {
+const std::vector<std::string> kInvoiceWhereFields = {
     "InvoiceID",    "InvoiceNumber", "Reference", "Status",     "Type",  "Contact.ContactID",
     "Contact.Name", "CurrencyCode",  "AmountDue", "AmountPaid", "Total", "SubTotal",
     "SentToContact"};
@@ -54,7 +54,7 @@ Response GetInvoices(Ctx& ctx, const std::vector<std::string>& rest) {
   }
   std::optional<WhereFilter> where;
   if (auto w = QueryParam(ctx.req, "where"); w && !w->empty()) {
-    auto parsed = WhereFilter::Parse(*w, kWhereFields);
+    auto parsed = WhereFilter::Parse(*w, kInvoiceWhereFields);
     if (!parsed) return QueryParseError(parsed.error());
     where = std::move(*parsed);
   }

@@ -11,20 +11,20 @@
 namespace xero_sim {
 namespace {
 
-const std::vector<std::string> kWhereFields = {"PaymentID",
-                                               "Status",
-                                               "PaymentType",
-                                               "Reference",
-                                               "Invoice.InvoiceID",
-                                               "Invoice.InvoiceNumber",
-                                               "Amount",
-                                               "IsReconciled"};
+const std::vector<std::string> kPaymentWhereFields = {"PaymentID",
+                                                      "Status",
+                                                      "PaymentType",
+                                                      "Reference",
+                                                      "Invoice.InvoiceID",
+                                                      "Invoice.InvoiceNumber",
+                                                      "Amount",
+                                                      "IsReconciled"};
 
 Response GetPayments(Ctx& ctx, const std::vector<std::string>& rest) {
   const Organisation& org = ctx.org;
   std::optional<WhereFilter> where;
   if (auto w = QueryParam(ctx.req, "where"); w && !w->empty()) {
-    auto parsed = WhereFilter::Parse(*w, kWhereFields);
+    auto parsed = WhereFilter::Parse(*w, kPaymentWhereFields);
     if (!parsed) return QueryParseError(parsed.error());
     where = std::move(*parsed);
   }
