@@ -99,7 +99,7 @@ void BM_EnqueueBatch1000(benchmark::State& state) {
     jobs.reserve(1000);
     for (int i = 0; i < 1000; ++i) {
       std::string id = "inv-" + std::to_string(next++);
-      jobs.push_back(NewJob{"c" + std::to_string(i % 10), JobKind::kInvoice, id, Payload(id)});
+      jobs.push_back(NewJob{"c" + std::to_string(i % 10), DocumentType::kInvoice, id, Payload(id)});
     }
     state.ResumeTiming();
     auto r = q->Enqueue(std::move(jobs));
@@ -126,7 +126,7 @@ void BM_DurableSingleEnqueue8Producers(benchmark::State& state) {
       threads.emplace_back([&, t] {
         for (int i = 0; i < kEach; ++i) {
           std::string id = "inv-" + std::to_string(next++);
-          if (!q->Enqueue(NewJob{"c" + std::to_string(t), JobKind::kInvoice, id, Payload(id)})) {
+          if (!q->Enqueue(NewJob{"c" + std::to_string(t), DocumentType::kInvoice, id, Payload(id)})) {
             ++errors;
           }
         }
@@ -151,7 +151,7 @@ void BM_ClaimComplete(benchmark::State& state) {
     std::vector<NewJob> jobs;
     for (int i = start; i < start + 5000; ++i) {
       std::string id = "inv-" + std::to_string(i);
-      jobs.push_back(NewJob{"acme", JobKind::kInvoice, id, Payload(id)});
+      jobs.push_back(NewJob{"acme", DocumentType::kInvoice, id, Payload(id)});
     }
     if (!q->Enqueue(std::move(jobs))) throw std::runtime_error("prefill failed");
   }

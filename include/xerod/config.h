@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "xerod/clock.h"
@@ -141,9 +142,9 @@ std::expected<Config, ConfigErrors> ParseConfig(const std::string& text, const s
 std::string FormatConfigErrors(const ConfigErrors& errors);
 
 // Names for enum values as they appear in YAML ("session", "info", "starttls", ...).
-const char* ToString(BusKind v);
-const char* ToString(LogLevel v);
-const char* ToString(SmtpTls v);
-const char* ToString(InvoiceStatus v);
+std::string_view ToString(BusKind v);
+std::string_view ToString(LogLevel v);
+std::string_view ToString(SmtpTls v);
+std::string_view ToString(InvoiceStatus v);
 
 }  // namespace xerod

@@ -29,14 +29,10 @@
 #include <string_view>
 #include <vector>
 
+#include "xerod/document_type.h"
 #include "xerod/status.h"
 
 namespace xerod {
-
-enum class DocumentType { kInvoice, kPayment };
-
-// Stable lower-case names: "invoice", "payment".
-const char* ToString(DocumentType type);
 
 struct DocumentLimits {
   std::size_t max_document_bytes = 256 * 1024;  // one document's JSON text

@@ -18,7 +18,7 @@
 namespace xerod {
 
 enum class HttpMethod { kGet, kPost, kPut, kPatch, kDelete, kHead };
-const char* ToString(HttpMethod m);
+std::string_view ToString(HttpMethod m);
 
 // An ordered list of header fields with case-insensitive lookup. Repeated names
 // are kept in order (Get returns the first).
@@ -87,7 +87,7 @@ enum class HttpError {
   kAborted,         // the client was shut down or destroyed before the transfer ended: maybe sent
   kOther,           // anything else (connection lost mid-response, protocol error): maybe sent
 };
-const char* ToString(HttpError e);
+std::string_view ToString(HttpError e);
 
 // True when the server may have received (and acted on) the request, i.e. a
 // retry of a non-idempotent call must first check whether it took effect.

@@ -12,10 +12,9 @@
 #include <vector>
 
 #include "xerod/clock.h"
+#include "xerod/document_type.h"
 
 namespace xerod {
-
-enum class JobKind { kInvoice, kPayment };
 
 // queued -> running -> succeeded | retrying | dead | unknown | queued (parked);
 // retrying/unknown -> running; queued/retrying/dead/unknown -> cancelled;
@@ -26,10 +25,8 @@ enum class JobState { kQueued, kRunning, kRetrying, kSucceeded, kDead, kCancelle
 enum class JobOperation { kCreate, kUpdate };
 
 // Stable lower-case names as stored in the database ("invoice", "retrying", ...).
-std::string_view ToString(JobKind v);
 std::string_view ToString(JobState v);
 std::string_view ToString(JobOperation v);
-std::optional<JobKind> ParseJobKind(std::string_view s);
 std::optional<JobState> ParseJobState(std::string_view s);
 // queued, running, retrying or unknown: the job still has work to do.
 bool IsPending(JobState s);
@@ -38,7 +35,7 @@ bool IsPending(JobState s);
 // content hash used for dedupe.
 struct NewJob {
   std::string connection;  // connection name
-  JobKind kind = JobKind::kInvoice;
+  DocumentType kind = DocumentType::kInvoice;
   std::string source_id;  // the platform's id: the dedupe key within (connection, kind)
   std::string payload;
   // Payments: the platform's id of the invoice they pay. The job waits (without
@@ -71,7 +68,7 @@ struct JobDependency {
 struct Job {
   std::int64_t id = 0;
   std::string connection;
-  JobKind kind = JobKind::kInvoice;
+  DocumentType kind = DocumentType::kInvoice;
   std::string source_id;
   JobOperation operation = JobOperation::kCreate;
   std::optional<std::string> previous_xero_id;  // update jobs: the Xero object to update

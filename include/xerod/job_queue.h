@@ -52,7 +52,7 @@ struct CompleteResult {
 struct JobFilter {
   std::optional<JobState> state = std::nullopt;
   std::optional<std::string> connection = std::nullopt;
-  std::optional<JobKind> kind = std::nullopt;
+  std::optional<DocumentType> kind = std::nullopt;
   std::int64_t after_id = 0;  // keyset pagination: ids greater than this
   int limit = 100;            // 1..1000
 };
@@ -79,7 +79,7 @@ using StateCounts = std::map<JobState, std::int64_t>;
 struct JobStateChange {
   std::int64_t job_id = 0;
   std::string connection;
-  JobKind kind = JobKind::kInvoice;
+  DocumentType kind = DocumentType::kInvoice;
   std::string source_id;
   JobState state = JobState::kQueued;  // the new state
   TimePoint next_run_at;

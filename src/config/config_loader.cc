@@ -109,7 +109,7 @@ std::expected<Config, ConfigErrors> LoadConfig(const std::string& path) {
   }
 }
 
-const char* ToString(BusKind v) {
+std::string_view ToString(BusKind v) {
   switch (v) {
     case BusKind::kSystem:
       return "system";
@@ -119,7 +119,7 @@ const char* ToString(BusKind v) {
   return "unknown";
 }
 
-const char* ToString(LogLevel v) {
+std::string_view ToString(LogLevel v) {
   switch (v) {
     case LogLevel::kTrace:
       return "trace";
@@ -139,7 +139,7 @@ const char* ToString(LogLevel v) {
   return "unknown";
 }
 
-const char* ToString(SmtpTls v) {
+std::string_view ToString(SmtpTls v) {
   switch (v) {
     case SmtpTls::kStartTls:
       return "starttls";
@@ -151,7 +151,7 @@ const char* ToString(SmtpTls v) {
   return "unknown";
 }
 
-const char* ToString(InvoiceStatus v) {
+std::string_view ToString(InvoiceStatus v) {
   switch (v) {
     case InvoiceStatus::kAuthorised:
       return "authorised";

@@ -30,9 +30,10 @@ void ReadSmtp(Reader& r, const Node& key, const Node& node, const std::string& p
     r.Map(node, path, {});
     return;
   }
+  std::string url;
   std::optional<SmtpTls> tls;
-  std::optional<bool> smtps;     // the URL's scheme, once a valid URL was read
-  std::optional<Node> tls_node;  // where `tls` was given, for errors
+  std::optional<Node> url_node;  // where `url` and `tls` were given, for errors
+  std::optional<Node> tls_node;
   r.Map(node, path,
         {{"enabled",
           [&](const Node&, const Node& v, const std::string& p) {
@@ -40,25 +41,10 @@ void ReadSmtp(Reader& r, const Node& key, const Node& node, const std::string& p
           }},
          {"url",
           [&](const Node&, const Node& v, const std::string& p) {
-            auto s = r.String(v, p);
-            if (!s) return;
-            auto url = ParseUrl(*s);
-            if (!url) {
-              r.Error(v, p, "URL " + url.error().message() + " (got " + Reader::Describe(v) + ")");
-              return;
+            if (auto s = r.String(v, p)) {
+              url = *s;
+              url_node = v;
             }
-            if (url->scheme != "smtp" && url->scheme != "smtps") {
-              r.Error(v, p, "scheme must be smtp:// or smtps:// (got " + Reader::Describe(v) + ")");
-              return;
-            }
-            if (!url->rest.empty() && url->rest != "/") {
-              r.Error(
-                  v, p,
-                  "must be smtp[s]://host[:port] without a path (got " + Reader::Describe(v) + ")");
-              return;
-            }
-            smtps = url->scheme == "smtps";
-            smtp.url = *s;
           }},
          {"tls",
           [&](const Node&, const Node& v, const std::string& p) {
@@ -93,20 +79,20 @@ void ReadSmtp(Reader& r, const Node& key, const Node& node, const std::string& p
             if (auto d = r.Dur(v, p, milliseconds(100), minutes(10))) smtp.timeout = *d;
           }}});
 
-  // TLS mode follows the scheme unless given; a contradiction is an error at `tls`.
-  if (smtps && tls && tls_node) {
-    if (*smtps && *tls != SmtpTls::kImplicit) {
-      r.Error(*tls_node, path + ".tls",
-              "an smtps:// url needs tls: implicit (got " + Reader::Describe(*tls_node) + ")");
-    } else if (!*smtps && *tls == SmtpTls::kImplicit) {
-      r.Error(*tls_node, path + ".tls",
-              "tls: implicit needs an smtps:// url (got " + Reader::Describe(*tls_node) + ")");
+  // TLS follows the scheme unless given; a contradiction is an error at `tls`.
+  if (url_node) {
+    auto endpoint = CheckSmtpEndpoint(url, tls);
+    if (endpoint) {
+      smtp.url = url;
+      smtp.tls = endpoint->tls;
+    } else {
+      bool at_tls = endpoint.error().key == SmtpEndpointError::kTls;
+      const Node& at = at_tls ? *tls_node : *url_node;
+      r.Error(at, path + (at_tls ? ".tls" : ".url"),
+              endpoint.error().message + " (got " + Reader::Describe(at) + ")");
     }
-  }
-  if (tls) {
+  } else if (tls) {
     smtp.tls = *tls;
-  } else if (smtps) {
-    smtp.tls = *smtps ? SmtpTls::kImplicit : SmtpTls::kStartTls;
   }
   auto username_pos = r.ValuePosition(path + ".username");
   auto password_pos = r.ValuePosition(path + ".password_file");

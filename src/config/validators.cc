@@ -204,6 +204,28 @@ Result<Url> ParseUrl(std::string_view text) {
   return url;
 }
 
+std::expected<SmtpEndpoint, SmtpEndpointError> CheckSmtpEndpoint(std::string_view text,
+                                                                 std::optional<SmtpTls> tls) {
+  using Error = SmtpEndpointError;
+  Result<Url> url = ParseUrl(text);
+  if (!url) return std::unexpected(Error{Error::kUrl, "URL " + url.error().message()});
+  if (url->scheme != "smtp" && url->scheme != "smtps") {
+    return std::unexpected(Error{Error::kUrl, "scheme must be smtp:// or smtps://"});
+  }
+  if (!url->rest.empty() && url->rest != "/") {
+    return std::unexpected(Error{Error::kUrl, "must be smtp[s]://host[:port] without a path"});
+  }
+  bool smtps = url->scheme == "smtps";
+  if (tls && smtps && *tls != SmtpTls::kImplicit) {
+    return std::unexpected(Error{Error::kTls, "an smtps:// url needs tls: implicit"});
+  }
+  if (tls && !smtps && *tls == SmtpTls::kImplicit) {
+    return std::unexpected(Error{Error::kTls, "tls: implicit needs an smtps:// url"});
+  }
+  SmtpTls mode = tls ? *tls : smtps ? SmtpTls::kImplicit : SmtpTls::kStartTls;
+  return SmtpEndpoint{std::move(*url), mode};
+}
+
 bool IsLoopbackHost(const Url& url) {
   if (url.ipv6) {
     std::array<unsigned char, 16> buf{};

@@ -5,11 +5,13 @@
 // safe to call from any thread.
 #pragma once
 
+#include <expected>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "xerod/clock.h"
+#include "xerod/config.h"
 #include "xerod/status.h"
 
 namespace xerod::config {
@@ -38,6 +40,22 @@ Result<Url> ParseUrl(std::string_view text);
 
 // 127.0.0.0/8, ::1 or "localhost".
 bool IsLoopbackHost(const Url& url);
+
+// An SMTP server: smtp[s]://host[:port] without a path. TLS follows the scheme
+// unless given (smtps:// -> implicit, smtp:// -> starttls); smtps:// goes with
+// tls: implicit only. The one home of these rules: the config loader reports
+// a broken one at the key at fault, the mailer refuses a config built without
+// the loader.
+struct SmtpEndpoint {
+  Url url;
+  SmtpTls tls = SmtpTls::kStartTls;
+};
+struct SmtpEndpointError {
+  enum Key { kUrl, kTls } key;  // the key at fault: smtp.url or smtp.tls
+  std::string message;          // without the key and without the value
+};
+std::expected<SmtpEndpoint, SmtpEndpointError> CheckSmtpEndpoint(std::string_view url,
+                                                                 std::optional<SmtpTls> tls);
 
 // A bare address "local@domain" (dot-atom local part, DNS-style domain).
 bool IsEmailAddress(std::string_view text);

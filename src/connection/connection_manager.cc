@@ -12,6 +12,7 @@
 #include "connection/loopback_listener.h"
 #include "connection/token_endpoint.h"
 #include "xerod/json_read.h"
+#include "xerod/sha256.h"
 
 namespace xerod {
 
@@ -93,6 +94,8 @@ Result<std::string> ConnectionManager::BeginConnect(const std::string& name, Con
   }
   std::string scopes;
   for (const auto& s : app.scopes) scopes += (scopes.empty() ? "" : " ") + s;
+  Result<std::string> challenge = Sha256(pending->verifier);
+  if (!challenge) return Fail(challenge.error());
   std::string url = app.authorize_url;
   url += url.find('?') == std::string::npos ? '?' : '&';
   url += connection::FormEncode(
@@ -101,7 +104,7 @@ Result<std::string> ConnectionManager::BeginConnect(const std::string& name, Con
        {"redirect_uri", app.redirect_uri},
        {"scope", scopes},
        {"state", pending->state},
-       {"code_challenge", connection::Base64Url(connection::Sha256(pending->verifier))},
+       {"code_challenge", connection::Base64Url(*challenge)},
        {"code_challenge_method", "S256"}});
   pending_[name] = std::move(pending);
   return url;

@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -120,13 +119,6 @@ std::string Base64Url(std::string_view data) {
     if (c == '+') c = '-';
     if (c == '/') c = '_';
   }
-  return out;
-}
-
-std::string Sha256(std::string_view data) {
-  std::string out(SHA256_DIGEST_LENGTH, '\0');
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-         reinterpret_cast<unsigned char*>(out.data()));
   return out;
 }
 

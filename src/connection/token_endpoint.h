@@ -27,7 +27,6 @@ std::map<std::string, std::string> ParseQuery(std::string_view query);
 std::string Base64(std::string_view data);
 // Base64url without padding (PKCE).
 std::string Base64Url(std::string_view data);
-std::string Sha256(std::string_view data);  // raw 32 bytes
 // `n` random bytes from the OS CSPRNG, as base64url (no padding).
 std::string RandomToken(std::size_t n);
 

@@ -167,7 +167,7 @@ void Batch::Prepare() {
   bool unknown_client = false;
   for (std::size_t i = 0; i < jobs_.size(); ++i) {
     if (Decided(i)) continue;
-    if (jobs_[i].kind == JobKind::kPayment) {
+    if (jobs_[i].kind == DocumentType::kPayment) {
       PreparePayment(i);
       continue;
     }

@@ -7,7 +7,7 @@
 
 #include "ctl/input.h"
 #include "ctl/output.h"
-#include "ctl/pipeline.h"
+#include "ctl/batched_enqueue.h"
 
 namespace xerod::ctl {
 namespace {
@@ -108,7 +108,7 @@ int RunEnqueue(Client& client, const GlobalOptions& global, bool payments,
     batches.push_back(std::move(texts));
   }
   auto replies =
-      EnqueuePipelined(*client.connection, payments ? "EnqueuePayments" : "EnqueueInvoices",
+      EnqueueBatches(*client.connection, payments ? "EnqueuePayments" : "EnqueueInvoices",
                        options.connection, batches);
   for (std::size_t b = 0; b < replies.size(); ++b) {
     const std::size_t start = b * batch;

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "dbus/wire_types.h"
+
 namespace xerod::ctl {
 
 nlohmann::json VariantToJson(const sdbus::Variant& value) {
@@ -25,7 +27,7 @@ nlohmann::json VariantToJson(const sdbus::Variant& value) {
   if (type == "a{s(bbs)}") {
     nlohmann::json out = nlohmann::json::object();
     for (const auto& [k, v] :
-         value.get<std::map<std::string, sdbus::Struct<bool, bool, std::string>>>()) {
+         value.get<std::map<std::string, dbus::HoldRow>>()) {
       out[k] = {{"paused", std::get<0>(v)}, {"parked", std::get<1>(v)}, {"reason", std::get<2>(v)}};
     }
     return out;

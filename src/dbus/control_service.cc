@@ -57,7 +57,7 @@ Result<std::unique_ptr<ControlService>> ControlService::Start(boost::asio::io_co
                                                               ConnectionApi connections) {
   auto impl = std::make_unique<Impl>();
   impl->queue = &queue;
-  const char* bus_name = ToString(options.bus);
+  std::string bus_name(ToString(options.bus));
   try {
     impl->connection = options.bus == BusKind::kSession ? sdbus::createSessionBusConnection()
                                                         : sdbus::createSystemBusConnection();

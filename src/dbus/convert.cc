@@ -133,7 +133,7 @@ Result<JobFilter> ParseJobFilter(const VariantMap& filter) {
                                   text));
         }
       } else if (key == "kind") {
-        out.kind = ParseJobKind(text);
+        out.kind = ParseDocumentType(text);
         if (!out.kind) {
           return Fail(Code::kInvalidArgument,
                       fmt::format("filter.kind: unknown kind '{}' (invoice, payment)", text));

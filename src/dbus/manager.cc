@@ -154,10 +154,10 @@ void Manager::GetStatus(sdbus::Result<std::map<std::string, sdbus::Variant>>&& r
             status["config_generation"] =
                 sdbus::Variant(static_cast<std::uint32_t>(hooks_.config_generation()));
             status["job_counts"] = sdbus::Variant(CountsToMap(counts));
-            std::map<std::string, sdbus::Struct<bool, bool, std::string>> hold_map;
+            std::map<std::string, HoldRow> hold_map;
             for (const auto& [scope, hold] : *holds) {
               hold_map[scope] =
-                  sdbus::Struct<bool, bool, std::string>(hold.paused, hold.parked, hold.reason);
+                  HoldRow(hold.paused, hold.parked, hold.reason);
             }
             status["holds"] = sdbus::Variant(hold_map);
             if (hooks_.send_state) {

@@ -23,6 +23,7 @@
 #include "dbus/bus_pump.h"
 #include "dbus/control_service.h"
 #include "dbus/convert.h"
+#include "dbus/wire_types.h"
 #include "xerod/connection.h"
 #include "xerod/dbus/manager_adaptor.h"
 
@@ -76,8 +77,7 @@ std::shared_ptr<T> LoopOwned(boost::asio::io_context& io, std::shared_ptr<void> 
   });
 }
 
-using EnqueueResults =
-    std::vector<sdbus::Struct<std::uint32_t, std::string, std::string, std::int64_t, std::string>>;
+using EnqueueResults = std::vector<EnqueueResultRow>;
 
 class Manager final : public sdbus::AdaptorInterfaces<org::xerod::Xerod1::Manager_adaptor,
                                                       sdbus::Properties_adaptor> {

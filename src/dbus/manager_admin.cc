@@ -34,8 +34,6 @@ bool LooksLikeArray(const std::string& text) {
   return first != std::string::npos && text[first] == '[';
 }
 
-using ResultRow = sdbus::Struct<std::uint32_t, std::string, std::string, std::int64_t, std::string>;
-
 }  // namespace
 
 void Manager::EnqueueInvoices(sdbus::Result<EnqueueResults>&& result, std::string connection,
@@ -96,7 +94,7 @@ void Manager::Enqueue(DocumentType type, const char* method, sdbus::Result<Enque
                            "");
         jobs.push_back(
             NewJob{.connection = connection,
-                   .kind = type == DocumentType::kInvoice ? JobKind::kInvoice : JobKind::kPayment,
+                   .kind = type,
                    .source_id = std::move(doc->id),
                    .payload = std::move(doc->canonical),
                    .depends_on = std::move(doc->depends_on)});
@@ -117,7 +115,7 @@ void Manager::Enqueue(DocumentType type, const char* method, sdbus::Result<Enque
           p->Post([reply, rows, job_rows, stored = std::move(stored)] {
             if (!stored) return reply->returnError(ToDbusError(stored.error()));
             for (std::size_t k = 0; k < stored->size() && k < job_rows.size(); ++k) {
-              ResultRow& row = (*rows)[job_rows[k]];
+              EnqueueResultRow& row = (*rows)[job_rows[k]];
               std::get<2>(row) = std::string(ToString((*stored)[k].outcome));
               std::get<3>(row) = (*stored)[k].job_id;
             }

@@ -224,10 +224,6 @@ Result<json> ValidatePayment(const json& doc) {
 
 }  // namespace
 
-const char* ToString(DocumentType type) {
-  return type == DocumentType::kInvoice ? "invoice" : "payment";
-}
-
 Result<Document> ValidateDocument(DocumentType type, const json& value,
                                   const DocumentLimits& limits) {
   if (!value.is_object()) {

@@ -114,7 +114,7 @@ Status CurlTransfer::Configure(const TransferDefaults& defaults) {
     case HttpMethod::kPut:
     case HttpMethod::kPatch:
     case HttpMethod::kDelete:
-      curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, ToString(request_.method));
+      curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, std::string(ToString(request_.method)).c_str());
       break;
   }
   return Ok();

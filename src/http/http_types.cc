@@ -7,7 +7,7 @@
 
 namespace xerod {
 
-const char* ToString(HttpMethod m) {
+std::string_view ToString(HttpMethod m) {
   switch (m) {
     case HttpMethod::kGet:
       return "GET";
@@ -25,7 +25,7 @@ const char* ToString(HttpMethod m) {
   return "GET";
 }
 
-const char* ToString(HttpError e) {
+std::string_view ToString(HttpError e) {
   switch (e) {
     case HttpError::kNone:
       return "none";

@@ -4,6 +4,7 @@
 #include "xerod/mailer.h"
 
 #include <curl/curl.h>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -139,23 +140,12 @@ Result<std::unique_ptr<Mailer>> Mailer::Create(asio::io_context& io, const SmtpC
 Result<std::unique_ptr<Mailer>> Mailer::Create(asio::io_context& io, const SmtpConfig& config,
                                                MailerOptions options) {
   if (!config.enabled) return Fail(Code::kFailedPrecondition, "smtp is not configured");
-  Result<config::Url> url = config::ParseUrl(config.url);
-  if (!url) {
-    return Fail(Code::kInvalidArgument, "smtp.url: " + url.error().message());
-  }
-  if (url->scheme != "smtp" && url->scheme != "smtps") {
+  auto endpoint = config::CheckSmtpEndpoint(config.url, config.tls);
+  if (!endpoint) {
+    bool at_tls = endpoint.error().key == config::SmtpEndpointError::kTls;
     return Fail(Code::kInvalidArgument,
-                "smtp.url: scheme must be smtp:// or smtps:// (got " + config.url + ")");
-  }
-  if (!url->rest.empty() && url->rest != "/") {
-    return Fail(Code::kInvalidArgument,
-                "smtp.url: must be smtp[s]://host[:port] without a path (got " + config.url + ")");
-  }
-  bool smtps = url->scheme == "smtps";
-  if (smtps != (config.tls == SmtpTls::kImplicit)) {
-    return Fail(Code::kInvalidArgument, std::string("smtp.tls: ") + ToString(config.tls) +
-                                            " does not match the url scheme " + url->scheme +
-                                            ":// (smtps:// goes with tls: implicit only)");
+                fmt::format("smtp.{}: {} (got {})", at_tls ? "tls" : "url", endpoint.error().message,
+                            at_tls ? ToString(config.tls) : std::string_view(config.url)));
   }
   if (config.timeout <= Duration::zero()) {
     return Fail(Code::kInvalidArgument, "smtp.timeout must be positive");
@@ -170,10 +160,10 @@ Result<std::unique_ptr<Mailer>> Mailer::Create(asio::io_context& io, const SmtpC
   settings.envelope_from = from->address;
   settings.timeout = config.timeout;
   if (!config.username.empty()) {
-    if (config.tls == SmtpTls::kNone && !config::IsLoopbackHost(*url)) {
+    if (config.tls == SmtpTls::kNone && !config::IsLoopbackHost(endpoint->url)) {
       return Fail(Code::kInvalidArgument,
                   "smtp: refusing to send the password for " + config.username +
-                      " in clear text to " + url->host +
+                      " in clear text to " + endpoint->url.host +
                       " (tls: none); use tls: starttls or implicit, or a relay on loopback");
     }
     Result<Secret> password = LoadSecret(config.password_file);

@@ -7,23 +7,14 @@
 namespace xerod {
 namespace {
 
-constexpr std::array<std::string_view, 2> kKinds = {"invoice", "payment"};
 constexpr std::array<std::string_view, 7> kStates = {"queued", "running",   "retrying", "succeeded",
                                                      "dead",   "cancelled", "unknown"};
 
 }  // namespace
 
-std::string_view ToString(JobKind v) { return kKinds[static_cast<std::size_t>(v)]; }
 std::string_view ToString(JobState v) { return kStates[static_cast<std::size_t>(v)]; }
 std::string_view ToString(JobOperation v) {
   return v == JobOperation::kCreate ? "create" : "update";
-}
-
-std::optional<JobKind> ParseJobKind(std::string_view s) {
-  for (std::size_t i = 0; i < kKinds.size(); ++i) {
-    if (kKinds[i] == s) return static_cast<JobKind>(i);
-  }
-  return std::nullopt;
 }
 
 std::optional<JobState> ParseJobState(std::string_view s) {

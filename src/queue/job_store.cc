@@ -7,7 +7,7 @@
 #include <algorithm>
 
 #include "queue/backoff.h"
-#include "queue/sha256.h"
+#include "xerod/sha256.h"
 
 namespace xerod::queue {
 
@@ -20,7 +20,7 @@ Job ReadJob(const store::Statement& row, bool with_payload) {
   Job j;
   j.id = row.Int(0);
   j.connection = row.Text(1);
-  j.kind = ParseJobKind(row.Text(2)).value_or(JobKind::kInvoice);
+  j.kind = ParseDocumentType(row.Text(2)).value_or(DocumentType::kInvoice);
   j.source_id = row.Text(3);
   j.operation = row.Text(4) == "update" ? JobOperation::kUpdate : JobOperation::kCreate;
   j.previous_xero_id = row.OptText(5);
@@ -304,7 +304,7 @@ Result<std::vector<EnqueueResult>> JobStore::Enqueue(const std::vector<NewJob>& 
   return results;
 }
 
-Result<JobStore::DocumentHistory> JobStore::History(const std::string& connection, JobKind kind,
+Result<JobStore::DocumentHistory> JobStore::History(const std::string& connection, DocumentType kind,
                                                     const std::string& source_id) {
   XEROD_PREPARE(find, DocumentHistorySql());
   find->BindNoCopy(1, connection).BindNoCopy(2, ToString(kind)).BindNoCopy(3, source_id);
@@ -334,7 +334,7 @@ Result<JobDependency> JobStore::Dependency(const std::string& connection,
   {
     XEROD_PREPARE(find, PendingOfDocumentSql());
     find->BindNoCopy(1, connection)
-        .BindNoCopy(2, ToString(JobKind::kInvoice))
+        .BindNoCopy(2, ToString(DocumentType::kInvoice))
         .BindNoCopy(3, invoice_id);
     auto row = find->Step();
     if (!row) return Fail(row.error());
@@ -343,7 +343,7 @@ Result<JobDependency> JobStore::Dependency(const std::string& connection,
       d.pending_state = ParseJobState(find->Text(1)).value_or(JobState::kQueued);
     }
   }
-  auto history = History(connection, JobKind::kInvoice, invoice_id);
+  auto history = History(connection, DocumentType::kInvoice, invoice_id);
   if (!history) return Fail(history.error());
   d.xero_id = std::move(history->xero_id);
   return d;
@@ -373,7 +373,7 @@ Status JobStore::WakeDependents(const Job& invoice, TimePoint now, Events& event
     if (!*row) break;
     events.jobs.push_back(JobStateChange{wake->Int(0),
                                          invoice.connection,
-                                         ParseJobKind(wake->Text(1)).value_or(JobKind::kPayment),
+                                         ParseDocumentType(wake->Text(1)).value_or(DocumentType::kPayment),
                                          wake->Text(2),
                                          JobState::kQueued,
                                          now,
@@ -598,7 +598,7 @@ Status JobStore::ApplyOutcome(const Job& job, const JobOutcome& o, Events& event
       events.jobs.push_back(std::move(change));
       XEROD_TRY(follow_up(JobOperation::kUpdate, xero_id));
       // Payments that waited for this invoice may go now.
-      if (job.kind == JobKind::kInvoice) return WakeDependents(job, now_tp, events);
+      if (job.kind == DocumentType::kInvoice) return WakeDependents(job, now_tp, events);
       return Ok();
     }
     case OutcomeKind::kWaiting:

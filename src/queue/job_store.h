@@ -90,7 +90,7 @@ class JobStore {
     std::optional<std::string> xero_id;
     bool unresolved = false;
   };
-  Result<DocumentHistory> History(const std::string& connection, JobKind kind,
+  Result<DocumentHistory> History(const std::string& connection, DocumentType kind,
                                   const std::string& source_id);
   // The state of a payment's invoice within `connection`.
   Result<JobDependency> Dependency(const std::string& connection, const std::string& invoice_id);

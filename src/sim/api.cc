@@ -11,17 +11,6 @@
 namespace xero_sim {
 namespace {
 
-std::string Header(const Request& r, const std::string& name) {
-  auto it = r.headers.find(name);
-  return it == r.headers.end() ? std::string() : it->second;
-}
-
-Plan Answer(Response r) {
-  Plan p;
-  p.response = std::move(r);
-  return p;
-}
-
 Response Forbidden() { return Problem(403, "Forbidden", "AuthenticationUnsuccessful"); }
 
 void AddHeaders(Response& r, const std::vector<std::pair<std::string, std::string>>& headers) {
@@ -34,7 +23,7 @@ Response RunCall(SimState& state, const Request& request, const std::string& ten
   OrgEntry* org = state.FindOrg(tenant);
   if (org == nullptr) return Forbidden();  // removed while the call was delayed
   TimePoint now = state.clock.Now();
-  std::string key = Header(request, "idempotency-key");
+  std::string key = request.Header("idempotency-key");
   bool idempotent = !key.empty() && (request.method == "POST" || request.method == "PUT" ||
                                      request.method == "PATCH");
   Response response;
@@ -104,7 +93,7 @@ Plan PlanAuthorisedCall(SimState& state, Request request) {
   }
 
   // 3. The tenant: named by header (optional for custom connections) and connected.
-  std::string tenant = Header(request, "xero-tenant-id");
+  std::string tenant = request.Header("xero-tenant-id");
   if (tenant.empty() && claims->custom) {
     const Client* client = state.identity.FindClient(claims->client_id);
     if (client != nullptr) tenant = client->custom_tenant_id;

@@ -4,17 +4,6 @@
 #include "sim/identity.h"
 
 namespace xero_sim {
-namespace {
-
-using std::chrono::duration_cast;
-using std::chrono::milliseconds;
-
-std::int64_t Ms(TimePoint t) { return duration_cast<milliseconds>(t.time_since_epoch()).count(); }
-TimePoint FromMs(std::int64_t ms) {
-  return TimePoint(duration_cast<TimePoint::duration>(milliseconds(ms)));
-}
-
-}  // namespace
 
 nlohmann::json Identity::ToJson() const {
   nlohmann::json j;
@@ -38,9 +27,9 @@ nlohmann::json Identity::ToJson() const {
                            {"auth_event_id", g.auth_event_id},
                            {"scopes", g.scopes},
                            {"refresh_token", g.refresh_token},
-                           {"refresh_issued", Ms(g.refresh_issued)},
+                           {"refresh_issued", UnixMillis(g.refresh_issued)},
                            {"previous_token", g.previous_token},
-                           {"previous_until", Ms(g.previous_until)},
+                           {"previous_until", UnixMillis(g.previous_until)},
                            {"dead", g.dead},
                            {"refreshes", g.refreshes}});
   }
@@ -51,8 +40,8 @@ nlohmann::json Identity::ToJson() const {
                                 {"user_id", c.user_id},
                                 {"client_id", c.client_id},
                                 {"auth_event_id", c.auth_event_id},
-                                {"created", Ms(c.created)},
-                                {"updated", Ms(c.updated)}});
+                                {"created", UnixMillis(c.created)},
+                                {"updated", UnixMillis(c.updated)}});
   }
   return j;
 }
@@ -80,9 +69,9 @@ bool Identity::LoadJson(const nlohmann::json& j) {
       x.auth_event_id = g.at("auth_event_id").get<std::string>();
       x.scopes = g.at("scopes").get<std::vector<std::string>>();
       x.refresh_token = g.at("refresh_token").get<std::string>();
-      x.refresh_issued = FromMs(g.at("refresh_issued").get<std::int64_t>());
+      x.refresh_issued = FromUnixMillis(g.at("refresh_issued").get<std::int64_t>());
       x.previous_token = g.at("previous_token").get<std::string>();
-      x.previous_until = FromMs(g.at("previous_until").get<std::int64_t>());
+      x.previous_until = FromUnixMillis(g.at("previous_until").get<std::int64_t>());
       x.dead = g.at("dead").get<bool>();
       x.refreshes = g.at("refreshes").get<long>();
       grants[x.id] = std::move(x);
@@ -95,8 +84,8 @@ bool Identity::LoadJson(const nlohmann::json& j) {
       x.user_id = c.at("user_id").get<std::string>();
       x.client_id = c.at("client_id").get<std::string>();
       x.auth_event_id = c.at("auth_event_id").get<std::string>();
-      x.created = FromMs(c.at("created").get<std::int64_t>());
-      x.updated = FromMs(c.at("updated").get<std::int64_t>());
+      x.created = FromUnixMillis(c.at("created").get<std::int64_t>());
+      x.updated = FromUnixMillis(c.at("updated").get<std::int64_t>());
       connections[x.id] = std::move(x);
     }
     // States from before RS256 have an HMAC "jwt_secret" instead: they get a new key (their

@@ -31,15 +31,10 @@ std::string WithQuery(const std::string& uri, const std::string& query) {
   return uri + (uri.find('?') == std::string::npos ? '?' : '&') + query;
 }
 
-std::string Header(const Request& r, const std::string& name) {
-  auto it = r.headers.find(name);
-  return it == r.headers.end() ? std::string() : it->second;
-}
-
 // Client credentials from "Authorization: Basic" or the form body.
 bool ClientCredentialsOf(const Request& r, const Params& form, std::string* id,
                          std::string* secret) {
-  std::string auth = Header(r, "authorization");
+  std::string auth = r.Header("authorization");
   if (auth.size() > 6 && (auth.starts_with("Basic ") || auth.starts_with("basic "))) {
     auto decoded = Base64UrlDecode(auth.substr(6));
     if (!decoded) return false;
@@ -65,7 +60,7 @@ std::string XeroTimestamp(TimePoint t) {
 }  // namespace
 
 std::string BearerToken(const Request& request) {
-  std::string auth = Header(request, "authorization");
+  std::string auth = request.Header("authorization");
   if (auth.size() > 7 && (auth.starts_with("Bearer ") || auth.starts_with("bearer "))) {
     return auth.substr(7);
   }

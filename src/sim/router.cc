@@ -9,13 +9,14 @@
 #include "sim/oauth.h"
 
 namespace xero_sim {
-namespace {
 
 Plan Answer(Response r) {
   Plan p;
   p.response = std::move(r);
   return p;
 }
+
+namespace {
 
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),

@@ -32,6 +32,9 @@ struct Plan {
   std::unique_ptr<ConcurrencySlot> slot;
 };
 
+// A plan that answers `r` at once.
+Plan Answer(Response r);
+
 // Plans a call under /api.xro/2.0/: auth, tenant, scope and limit checks now;
 // idempotency and the accounting handler in `execute` (after any delay).
 Plan PlanApiCall(SimState& state, Request request);

@@ -6,10 +6,19 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 
 namespace xero_sim {
 
 using TimePoint = std::chrono::system_clock::time_point;
+
+// Milliseconds since the Unix epoch, as the saved state (--state-file) keeps times.
+inline std::int64_t UnixMillis(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+inline TimePoint FromUnixMillis(std::int64_t ms) {
+  return TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::milliseconds(ms)));
+}
 
 class SimClock {
  public:

@@ -18,8 +18,6 @@ namespace {
 using std::chrono::duration_cast;
 using std::chrono::milliseconds;
 
-std::int64_t Ms(TimePoint t) { return duration_cast<milliseconds>(t.time_since_epoch()).count(); }
-
 nlohmann::json CountersJson(const Counters& c) {
   return {{"calls", c.calls},
           {"rate_limited", c.rate_limited},
@@ -117,7 +115,7 @@ nlohmann::json SimState::ToJson() const {
   for (const auto& [id, e] : orgs) {
     j["orgs"].push_back({{"tenant_id", id},
                          {"name", e.name},
-                         {"created_ms", Ms(e.created)},
+                         {"created_ms", UnixMillis(e.created)},
                          {"data", xero_sim::ToJson(*e.org)}});
   }
   return j;
@@ -142,8 +140,7 @@ std::optional<std::string> SimState::LoadJson(const nlohmann::json& j) {
       OrgEntry e;
       e.tenant_id = o.at("tenant_id").get<std::string>();
       e.name = o.at("name").get<std::string>();
-      e.created = TimePoint(
-          duration_cast<TimePoint::duration>(milliseconds(o.at("created_ms").get<std::int64_t>())));
+      e.created = FromUnixMillis(o.at("created_ms").get<std::int64_t>());
       e.org = OrganisationFromJson(o.at("data"));
       if (e.org == nullptr) return "bad organisation data for tenant " + e.tenant_id;
       std::string id = e.tenant_id;

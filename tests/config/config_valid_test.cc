@@ -294,14 +294,14 @@ TEST(ConfigLoadTest, LoadsFileAndSetsSource) {
 }
 
 TEST(ConfigStringsTest, EnumNamesAndErrorFormat) {
-  EXPECT_STREQ(ToString(BusKind::kSession), "session");
-  EXPECT_STREQ(ToString(BusKind::kSystem), "system");
-  EXPECT_STREQ(ToString(LogLevel::kWarn), "warn");
-  EXPECT_STREQ(ToString(LogLevel::kOff), "off");
-  EXPECT_STREQ(ToString(SmtpTls::kStartTls), "starttls");
-  EXPECT_STREQ(ToString(SmtpTls::kImplicit), "implicit");
-  EXPECT_STREQ(ToString(InvoiceStatus::kAuthorised), "authorised");
-  EXPECT_STREQ(ToString(InvoiceStatus::kSubmitted), "submitted");
+  EXPECT_EQ(ToString(BusKind::kSession), "session");
+  EXPECT_EQ(ToString(BusKind::kSystem), "system");
+  EXPECT_EQ(ToString(LogLevel::kWarn), "warn");
+  EXPECT_EQ(ToString(LogLevel::kOff), "off");
+  EXPECT_EQ(ToString(SmtpTls::kStartTls), "starttls");
+  EXPECT_EQ(ToString(SmtpTls::kImplicit), "implicit");
+  EXPECT_EQ(ToString(InvoiceStatus::kAuthorised), "authorised");
+  EXPECT_EQ(ToString(InvoiceStatus::kSubmitted), "submitted");
   ConfigError e{"f.yaml", 3, 7, "queue.batch_size", "must be between 1 and 50 (got 51)"};
   EXPECT_EQ(e.ToString(), "f.yaml:3:7: queue.batch_size: must be between 1 and 50 (got 51)");
   ConfigError no_key{"f.yaml", 0, 0, "", "cannot open: x"};

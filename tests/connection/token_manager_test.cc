@@ -11,6 +11,7 @@
 #include "connection/token_endpoint.h"
 #include "support/test_support.h"
 #include "xerod/connection_manager.h"
+#include "xerod/sha256.h"
 #include "xerod/store.h"
 
 namespace xerod {
@@ -614,7 +615,7 @@ TEST(TokenEndpointTest, EncodingHelpers) {
   EXPECT_TRUE(q.contains("error"));
   // RFC 7636 appendix B.
   EXPECT_EQ(
-      connection::Base64Url(connection::Sha256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")),
+      connection::Base64Url(*Sha256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")),
       "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
   EXPECT_EQ(connection::RandomToken(32).size(), 43u);
 }

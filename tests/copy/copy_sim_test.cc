@@ -318,7 +318,7 @@ TEST_F(CopySimTest, ChangedDocumentsUpdateTheInvoiceUntilXeroHasItPaid) {
 
 TEST_F(CopySimTest, PaymentsWaitForTheirInvoiceWithoutUsingAttempts) {
   // The payment arrives first.
-  auto pay = world_->Enqueue("acme", PaymentDoc("p1", "1", "1380.00"), JobKind::kPayment);
+  auto pay = world_->Enqueue("acme", PaymentDoc("p1", "1", "1380.00"), DocumentType::kPayment);
   ASSERT_TRUE(world_->RunUntil([&] {
     Job j = world_->JobOf(pay);
     return j.last_error.value_or("").find("waiting for invoice 1") != std::string::npos;
@@ -344,8 +344,8 @@ TEST_F(CopySimTest, PaymentsXeroRefusesEndWithXerosReason) {
   auto draft = world_->Enqueue("acme", InvoiceDoc("d", {{"status", "draft"}}));
   auto sent = world_->Enqueue("acme", InvoiceDoc("s"));
   ASSERT_TRUE(world_->RunUntilFinished({draft, sent}));
-  auto on_draft = world_->Enqueue("acme", PaymentDoc("p1", "d", "10"), JobKind::kPayment);
-  auto over = world_->Enqueue("acme", PaymentDoc("p2", "s", "5000"), JobKind::kPayment);
+  auto on_draft = world_->Enqueue("acme", PaymentDoc("p1", "d", "10"), DocumentType::kPayment);
+  auto over = world_->Enqueue("acme", PaymentDoc("p2", "s", "5000"), DocumentType::kPayment);
   ASSERT_TRUE(world_->RunUntilFinished({on_draft, over}));
   Job a = world_->JobOf(on_draft);
   EXPECT_EQ(a.state, JobState::kDead);
@@ -361,7 +361,7 @@ TEST_F(CopySimTest, PaymentsXeroRefusesEndWithXerosReason) {
 TEST_F(CopySimTest, PaymentsOfAConnectionThatDoesNotCopyThemAreCancelledWithTheReason) {
   world_->settings["acme"] = testing::TestSettings();
   world_->settings["acme"].copy_payments = false;
-  auto pay = world_->Enqueue("acme", PaymentDoc("p1", "1", "10"), JobKind::kPayment);
+  auto pay = world_->Enqueue("acme", PaymentDoc("p1", "1", "10"), DocumentType::kPayment);
   ASSERT_TRUE(world_->RunUntilFinished({pay}));
   Job j = world_->JobOf(pay);
   EXPECT_EQ(j.state, JobState::kCancelled);

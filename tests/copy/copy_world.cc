@@ -106,11 +106,11 @@ std::string CopyWorld::Connect(const std::string& name, const std::string& org_n
 }
 
 std::vector<std::int64_t> CopyWorld::EnqueueAll(const std::string& connection,
-                                                const std::vector<json>& docs, JobKind kind) {
+                                                const std::vector<json>& docs, DocumentType kind) {
   std::vector<NewJob> jobs;
   for (const json& d : docs) {
     auto parsed = ParseDocument(
-        kind == JobKind::kInvoice ? DocumentType::kInvoice : DocumentType::kPayment, d.dump());
+        kind == DocumentType::kInvoice ? DocumentType::kInvoice : DocumentType::kPayment, d.dump());
     EXPECT_TRUE(parsed.has_value()) << (parsed ? "" : parsed.error().message()) << d.dump();
     if (!parsed) return {};
     jobs.push_back(NewJob{connection, kind, parsed->id, parsed->canonical, parsed->depends_on});
@@ -124,7 +124,7 @@ std::vector<std::int64_t> CopyWorld::EnqueueAll(const std::string& connection,
   return ids;
 }
 
-std::int64_t CopyWorld::Enqueue(const std::string& connection, const json& doc, JobKind kind) {
+std::int64_t CopyWorld::Enqueue(const std::string& connection, const json& doc, DocumentType kind) {
   auto ids = EnqueueAll(connection, {doc}, kind);
   return ids.empty() ? 0 : ids.front();
 }

@@ -61,10 +61,10 @@ class CopyWorld {
   // Validates and enqueues one document; returns its job id (0 and a test
   // failure if the document is invalid).
   std::int64_t Enqueue(const std::string& connection, const nlohmann::json& doc,
-                       JobKind kind = JobKind::kInvoice);
+                       DocumentType kind = DocumentType::kInvoice);
   std::vector<std::int64_t> EnqueueAll(const std::string& connection,
                                        const std::vector<nlohmann::json>& docs,
-                                       JobKind kind = JobKind::kInvoice);
+                                       DocumentType kind = DocumentType::kInvoice);
 
   // Runs the loop until every job of `ids` is finished (or in `until`).
   bool RunUntilFinished(const std::vector<std::int64_t>& ids,

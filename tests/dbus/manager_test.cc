@@ -11,6 +11,7 @@
 #include "dbus/bus_fixture.h"
 #include "dbus/control_service.h"
 #include "dbus/test_client.h"
+#include "dbus/wire_types.h"
 #include "xerod/version.h"
 
 namespace xerod::testing {
@@ -193,7 +194,7 @@ TEST_F(ManagerTest, PauseAndResumeGlobalAndPerConnection) {
   auto status = client_->GetStatus();
   EXPECT_TRUE(status.at("paused").get<bool>());
   auto holds =
-      status.at("holds").get<std::map<std::string, sdbus::Struct<bool, bool, std::string>>>();
+      status.at("holds").get<std::map<std::string, dbus::HoldRow>>();
   ASSERT_TRUE(holds.count("acme"));
   EXPECT_TRUE(std::get<0>(holds.at("acme")));
   client_->Resume("");

@@ -53,7 +53,7 @@ TEST_F(HttpClientTest, MethodsBodiesAndHeadersRoundTrip) {
   for (HttpMethod m : methods) {
     HttpRequest req = HttpRequest::Make(m, server.Url("/api.xro/2.0/Invoices?page=2"));
     req.Header("Xero-Tenant-Id", "tenant-1").Header("Content-Type", "application/json");
-    if (m != HttpMethod::kGet) req.body = std::string("{\"method\":\"") + ToString(m) + "\"}";
+    if (m != HttpMethod::kGet) req.body = "{\"method\":\"" + std::string(ToString(m)) + "\"}";
     auto r = Fetch(io_, *client, req);
     ASSERT_TRUE(r.has_value());
     ASSERT_TRUE(r->ok()) << r->error_message;

@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "queue/sha256.h"
+#include "xerod/sha256.h"
 
 namespace xerod::queue {
 namespace {

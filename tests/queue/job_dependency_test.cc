@@ -23,7 +23,7 @@ class JobDependencyTest : public QueueFixture {
  protected:
   static NewJob Payment(const std::string& id, const std::string& invoice,
                         const std::string& amount = "10") {
-    NewJob j = Doc(id, amount, "acme", JobKind::kPayment);
+    NewJob j = Doc(id, amount, "acme", DocumentType::kPayment);
     j.depends_on = invoice;
     return j;
   }
@@ -65,12 +65,12 @@ TEST_F(JobDependencyTest, AClaimedPaymentCarriesItsInvoicesState) {
   clock_.Advance(seconds(30));
   jobs = ClaimAll();
   ASSERT_EQ(jobs.size(), 2u);
-  const Job& p = jobs[0].kind == JobKind::kPayment ? jobs[0] : jobs[1];
+  const Job& p = jobs[0].kind == DocumentType::kPayment ? jobs[0] : jobs[1];
   ASSERT_TRUE(p.dependency.has_value());
   EXPECT_EQ(p.dependency->pending_job, inv.job_id);
   EXPECT_EQ(p.dependency->pending_state, JobState::kRunning);  // claimed in the same batch
   // Invoices have no dependency.
-  const Job& i = jobs[0].kind == JobKind::kInvoice ? jobs[0] : jobs[1];
+  const Job& i = jobs[0].kind == DocumentType::kInvoice ? jobs[0] : jobs[1];
   EXPECT_FALSE(i.dependency.has_value());
   EXPECT_FALSE(i.depends_on.has_value());
   Finish(JobOutcome::Waiting(pay.job_id, "waiting", seconds(30)));

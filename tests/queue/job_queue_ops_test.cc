@@ -129,11 +129,11 @@ TEST_F(JobQueueOpsTest, RetryAllDeadOfAConnection) {
 
 TEST_F(JobQueueOpsTest, ListFiltersAndKeysetPagination) {
   for (int i = 0; i < 25; ++i) Put(Doc("i" + std::to_string(i)));
-  for (int i = 0; i < 5; ++i) Put(Doc("p" + std::to_string(i), "v1", "acme", JobKind::kPayment));
+  for (int i = 0; i < 5; ++i) Put(Doc("p" + std::to_string(i), "v1", "acme", DocumentType::kPayment));
   for (int i = 0; i < 3; ++i) Put(Doc("o" + std::to_string(i), "v1", "other"));
   ClaimAll("other");
   std::vector<std::int64_t> seen;
-  JobFilter f{.connection = "acme", .kind = JobKind::kInvoice, .limit = 10};
+  JobFilter f{.connection = "acme", .kind = DocumentType::kInvoice, .limit = 10};
   int pages = 0;
   while (true) {
     auto page = queue_->List(f);
@@ -141,7 +141,7 @@ TEST_F(JobQueueOpsTest, ListFiltersAndKeysetPagination) {
     ++pages;
     for (const Job& j : page->jobs) {
       EXPECT_EQ(j.connection, "acme");
-      EXPECT_EQ(j.kind, JobKind::kInvoice);
+      EXPECT_EQ(j.kind, DocumentType::kInvoice);
       EXPECT_TRUE(j.payload.empty());
       if (!seen.empty()) {
         EXPECT_GT(j.id, seen.back());
@@ -312,7 +312,7 @@ TEST_F(JobQueueOpsTest, ListenersSeeCommittedChangesAndCounters) {
   Finish(JobOutcome::Succeeded(a.job_id, "X"));
   ASSERT_TRUE(queue_->Pause("acme"));
   // A failed request publishes nothing.
-  EXPECT_FALSE(queue_->Enqueue(NewJob{"acme", JobKind::kInvoice, "", "x"}).has_value());
+  EXPECT_FALSE(queue_->Enqueue(NewJob{"acme", DocumentType::kInvoice, "", "x"}).has_value());
   queue_->RemoveListener(&rec);
   Put(Doc("b"));
   std::lock_guard lock(rec.mu);

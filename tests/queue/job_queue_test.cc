@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "queue/job_store.h"
-#include "queue/sha256.h"
+#include "xerod/sha256.h"
 #include "queue_fixture.h"
 #include "store/sqlite.h"
 
@@ -31,7 +31,7 @@ TEST_F(JobQueueTest, EnqueueCreatesQueuedJob) {
   EXPECT_EQ(j.connection, "acme");
   EXPECT_EQ(j.source_id, "inv-1");
   EXPECT_EQ(j.operation, JobOperation::kCreate);
-  EXPECT_EQ(j.content_hash, queue::Sha256Hex(Doc("inv-1").payload));
+  EXPECT_EQ(j.content_hash, Sha256Hex(Doc("inv-1").payload));
   EXPECT_EQ(j.max_attempts, 3);
   EXPECT_EQ(j.next_run_at, clock_.Now());
   EXPECT_EQ(j.attempts, 0);
@@ -39,7 +39,7 @@ TEST_F(JobQueueTest, EnqueueCreatesQueuedJob) {
 
 TEST_F(JobQueueTest, EnqueueRejectsEmptyFieldsAndStoresNothing) {
   auto r =
-      queue_->Enqueue(std::vector<NewJob>{Doc("ok"), NewJob{"acme", JobKind::kInvoice, "", "{}"}});
+      queue_->Enqueue(std::vector<NewJob>{Doc("ok"), NewJob{"acme", DocumentType::kInvoice, "", "{}"}});
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code(), Code::kInvalidArgument);
   EXPECT_EQ((*queue_->Counts())[JobState::kQueued], 0);
@@ -58,7 +58,7 @@ TEST_F(JobQueueTest, DedupeWhilePending) {
   EXPECT_NE(Get(a.job_id).payload.find("v2"), std::string::npos);
   // Same id in another connection or kind is another document.
   EXPECT_EQ(Put(Doc("inv-1", "v1", "other")).outcome, EnqueueOutcome::kCreated);
-  EXPECT_EQ(Put(Doc("inv-1", "v1", "acme", JobKind::kPayment)).outcome, EnqueueOutcome::kCreated);
+  EXPECT_EQ(Put(Doc("inv-1", "v1", "acme", DocumentType::kPayment)).outcome, EnqueueOutcome::kCreated);
   EXPECT_EQ((*queue_->Counts())[JobState::kQueued], 3);
 }
 
@@ -498,7 +498,7 @@ TEST_F(JobQueueTest, FailedRequestInAGroupDoesNotAffectOthers) {
   std::atomic<int> ok{0}, bad{0}, pending{200};
   for (int i = 0; i < 200; ++i) {
     NewJob j =
-        i % 3 == 0 ? NewJob{"acme", JobKind::kInvoice, "", "{}"} : Doc("d" + std::to_string(i));
+        i % 3 == 0 ? NewJob{"acme", DocumentType::kInvoice, "", "{}"} : Doc("d" + std::to_string(i));
     queue_->EnqueueAsync({j}, [&](Result<std::vector<EnqueueResult>> r) {
       (r ? ok : bad)++;
       pending--;

@@ -13,6 +13,12 @@ struct Request {
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
   std::string client_id;  // the calling app (the access token's client_id), set by sim-core
+
+  // The header's value, or "" when it was not sent. `name` in lower case.
+  std::string Header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? std::string() : it->second;
+  }
 };
 struct Response {
   int status = 200;

@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: MIT
-#include "queue/sha256.h"
+#include "xerod/sha256.h"
 
 #include <openssl/evp.h>
 
-#include <array>
 #include <memory>
 
-namespace xerod::queue {
+namespace xerod {
 namespace {
 
 // The SHA-256 implementation, looked up in the provider once: a plain
@@ -26,23 +25,31 @@ struct CtxFree {
 
 }  // namespace
 
-Result<std::string> Sha256Hex(std::string_view data) {
+Result<std::string> Sha256(std::string_view data) {
   // One context per thread, re-initialised per digest: no allocation per call.
   thread_local std::unique_ptr<EVP_MD_CTX, CtxFree> ctx(EVP_MD_CTX_new());
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  std::string digest(32, '\0');
   unsigned int len = 0;
   if (ctx == nullptr || EVP_DigestInit_ex2(ctx.get(), Md(), nullptr) != 1 ||
       EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 ||
-      EVP_DigestFinal_ex(ctx.get(), digest.data(), &len) != 1 || len != 32) {
-    return Fail(Code::kInternal, "SHA-256 of a payload failed (libcrypto)");
+      EVP_DigestFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(digest.data()), &len) != 1 ||
+      len != 32) {
+    return Fail(Code::kInternal, "SHA-256 failed (libcrypto)");
   }
+  return digest;
+}
+
+Result<std::string> Sha256Hex(std::string_view data) {
+  Result<std::string> digest = Sha256(data);
+  if (!digest) return digest;
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out(64, '\0');
   for (std::size_t i = 0; i < 32; ++i) {
-    out[2 * i] = kHex[digest[i] >> 4];
-    out[2 * i + 1] = kHex[digest[i] & 0xf];
+    auto byte = static_cast<unsigned char>((*digest)[i]);
+    out[2 * i] = kHex[byte >> 4];
+    out[2 * i + 1] = kHex[byte & 0xf];
   }
   return out;
 }
 
-}  // namespace xerod::queue
+}  // namespace xerod

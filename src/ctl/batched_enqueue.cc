@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
-#include "ctl/pipeline.h"
+#include "ctl/batched_enqueue.h"
+
+#include <sdbus-c++/sdbus-c++.h>
 
 #include <condition_variable>
 #include <mutex>
@@ -9,11 +11,11 @@
 
 namespace xerod::ctl {
 
-std::vector<std::vector<EnqueueRow>> EnqueuePipelined(
+std::vector<std::vector<dbus::EnqueueResultRow>> EnqueueBatches(
     sdbus::IConnection& connection, const std::string& method, const std::string& bus_connection,
     const std::vector<std::vector<std::string>>& batches, int window) {
   auto proxy = sdbus::createProxy(connection, dbus::kBusName, dbus::kObjectPath);
-  std::vector<std::vector<EnqueueRow>> results(batches.size());
+  std::vector<std::vector<dbus::EnqueueResultRow>> results(batches.size());
   std::mutex mutex;
   std::condition_variable changed;
   int in_flight = 0;
@@ -29,7 +31,7 @@ std::vector<std::vector<EnqueueRow>> EnqueuePipelined(
     proxy->callMethodAsync(method)
         .onInterface(dbus::kManagerInterface)
         .withArguments(bus_connection, batches[b])
-        .uponReplyInvoke([&, b](const sdbus::Error* error, std::vector<EnqueueRow> rows) {
+        .uponReplyInvoke([&, b](const sdbus::Error* error, std::vector<dbus::EnqueueResultRow> rows) {
           std::lock_guard lock(mutex);
           if (error && !first_error) first_error = *error;
           if (!error) results[b] = std::move(rows);
