@@ -126,7 +126,8 @@ void BM_DurableSingleEnqueue8Producers(benchmark::State& state) {
       threads.emplace_back([&, t] {
         for (int i = 0; i < kEach; ++i) {
           std::string id = "inv-" + std::to_string(next++);
-          if (!q->Enqueue(NewJob{"c" + std::to_string(t), DocumentType::kInvoice, id, Payload(id)})) {
+          if (!q->Enqueue(
+                  NewJob{"c" + std::to_string(t), DocumentType::kInvoice, id, Payload(id)})) {
             ++errors;
           }
         }

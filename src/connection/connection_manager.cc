@@ -98,14 +98,13 @@ Result<std::string> ConnectionManager::BeginConnect(const std::string& name, Con
   if (!challenge) return Fail(challenge.error());
   std::string url = app.authorize_url;
   url += url.find('?') == std::string::npos ? '?' : '&';
-  url += connection::FormEncode(
-      {{"response_type", "code"},
-       {"client_id", app.client_id},
-       {"redirect_uri", app.redirect_uri},
-       {"scope", scopes},
-       {"state", pending->state},
-       {"code_challenge", connection::Base64Url(*challenge)},
-       {"code_challenge_method", "S256"}});
+  url += connection::FormEncode({{"response_type", "code"},
+                                 {"client_id", app.client_id},
+                                 {"redirect_uri", app.redirect_uri},
+                                 {"scope", scopes},
+                                 {"state", pending->state},
+                                 {"code_challenge", connection::Base64Url(*challenge)},
+                                 {"code_challenge_method", "S256"}});
   pending_[name] = std::move(pending);
   return url;
 }

@@ -31,13 +31,14 @@ std::vector<std::vector<dbus::EnqueueResultRow>> EnqueueBatches(
     proxy->callMethodAsync(method)
         .onInterface(dbus::kManagerInterface)
         .withArguments(bus_connection, batches[b])
-        .uponReplyInvoke([&, b](const sdbus::Error* error, std::vector<dbus::EnqueueResultRow> rows) {
-          std::lock_guard lock(mutex);
-          if (error && !first_error) first_error = *error;
-          if (!error) results[b] = std::move(rows);
-          --in_flight;
-          changed.notify_all();
-        });
+        .uponReplyInvoke(
+            [&, b](const sdbus::Error* error, std::vector<dbus::EnqueueResultRow> rows) {
+              std::lock_guard lock(mutex);
+              if (error && !first_error) first_error = *error;
+              if (!error) results[b] = std::move(rows);
+              --in_flight;
+              changed.notify_all();
+            });
   }
   {
     std::unique_lock lock(mutex);

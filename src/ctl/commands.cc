@@ -5,9 +5,9 @@
 
 #include <cstdio>
 
+#include "ctl/batched_enqueue.h"
 #include "ctl/input.h"
 #include "ctl/output.h"
-#include "ctl/batched_enqueue.h"
 
 namespace xerod::ctl {
 namespace {
@@ -109,7 +109,7 @@ int RunEnqueue(Client& client, const GlobalOptions& global, bool payments,
   }
   auto replies =
       EnqueueBatches(*client.connection, payments ? "EnqueuePayments" : "EnqueueInvoices",
-                       options.connection, batches);
+                     options.connection, batches);
   for (std::size_t b = 0; b < replies.size(); ++b) {
     const std::size_t start = b * batch;
     const std::size_t end = std::min(docs->size(), start + batch);

@@ -26,8 +26,7 @@ nlohmann::json VariantToJson(const sdbus::Variant& value) {
   }
   if (type == "a{s(bbs)}") {
     nlohmann::json out = nlohmann::json::object();
-    for (const auto& [k, v] :
-         value.get<std::map<std::string, dbus::HoldRow>>()) {
+    for (const auto& [k, v] : value.get<std::map<std::string, dbus::HoldRow>>()) {
       out[k] = {{"paused", std::get<0>(v)}, {"parked", std::get<1>(v)}, {"reason", std::get<2>(v)}};
     }
     return out;

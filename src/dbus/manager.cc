@@ -156,8 +156,7 @@ void Manager::GetStatus(sdbus::Result<std::map<std::string, sdbus::Variant>>&& r
             status["job_counts"] = sdbus::Variant(CountsToMap(counts));
             std::map<std::string, HoldRow> hold_map;
             for (const auto& [scope, hold] : *holds) {
-              hold_map[scope] =
-                  HoldRow(hold.paused, hold.parked, hold.reason);
+              hold_map[scope] = HoldRow(hold.paused, hold.parked, hold.reason);
             }
             status["holds"] = sdbus::Variant(hold_map);
             if (hooks_.send_state) {

@@ -92,12 +92,11 @@ void Manager::Enqueue(DocumentType type, const char* method, sdbus::Result<Enque
         job_rows.push_back(rows->size());
         rows->emplace_back(static_cast<std::uint32_t>(rows->size()), doc->id, "", std::int64_t{0},
                            "");
-        jobs.push_back(
-            NewJob{.connection = connection,
-                   .kind = type,
-                   .source_id = std::move(doc->id),
-                   .payload = std::move(doc->canonical),
-                   .depends_on = std::move(doc->depends_on)});
+        jobs.push_back(NewJob{.connection = connection,
+                              .kind = type,
+                              .source_id = std::move(doc->id),
+                              .payload = std::move(doc->canonical),
+                              .depends_on = std::move(doc->depends_on)});
       }
     }
     if (rows->size() > limits.max_documents) {

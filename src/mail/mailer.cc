@@ -143,9 +143,10 @@ Result<std::unique_ptr<Mailer>> Mailer::Create(asio::io_context& io, const SmtpC
   auto endpoint = config::CheckSmtpEndpoint(config.url, config.tls);
   if (!endpoint) {
     bool at_tls = endpoint.error().key == config::SmtpEndpointError::kTls;
-    return Fail(Code::kInvalidArgument,
-                fmt::format("smtp.{}: {} (got {})", at_tls ? "tls" : "url", endpoint.error().message,
-                            at_tls ? ToString(config.tls) : std::string_view(config.url)));
+    return Fail(
+        Code::kInvalidArgument,
+        fmt::format("smtp.{}: {} (got {})", at_tls ? "tls" : "url", endpoint.error().message,
+                    at_tls ? ToString(config.tls) : std::string_view(config.url)));
   }
   if (config.timeout <= Duration::zero()) {
     return Fail(Code::kInvalidArgument, "smtp.timeout must be positive");

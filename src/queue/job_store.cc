@@ -304,7 +304,8 @@ Result<std::vector<EnqueueResult>> JobStore::Enqueue(const std::vector<NewJob>& 
   return results;
 }
 
-Result<JobStore::DocumentHistory> JobStore::History(const std::string& connection, DocumentType kind,
+Result<JobStore::DocumentHistory> JobStore::History(const std::string& connection,
+                                                    DocumentType kind,
                                                     const std::string& source_id) {
   XEROD_PREPARE(find, DocumentHistorySql());
   find->BindNoCopy(1, connection).BindNoCopy(2, ToString(kind)).BindNoCopy(3, source_id);
@@ -371,13 +372,14 @@ Status JobStore::WakeDependents(const Job& invoice, TimePoint now, Events& event
     auto row = wake->Step();
     if (!row) return Fail(row.error());
     if (!*row) break;
-    events.jobs.push_back(JobStateChange{wake->Int(0),
-                                         invoice.connection,
-                                         ParseDocumentType(wake->Text(1)).value_or(DocumentType::kPayment),
-                                         wake->Text(2),
-                                         JobState::kQueued,
-                                         now,
-                                         {}});
+    events.jobs.push_back(
+        JobStateChange{wake->Int(0),
+                       invoice.connection,
+                       ParseDocumentType(wake->Text(1)).value_or(DocumentType::kPayment),
+                       wake->Text(2),
+                       JobState::kQueued,
+                       now,
+                       {}});
   }
   return Ok();
 }

@@ -614,9 +614,8 @@ TEST(TokenEndpointTest, EncodingHelpers) {
   EXPECT_EQ(q["state"], "a b");
   EXPECT_TRUE(q.contains("error"));
   // RFC 7636 appendix B.
-  EXPECT_EQ(
-      connection::Base64Url(*Sha256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")),
-      "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+  EXPECT_EQ(connection::Base64Url(*Sha256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
   EXPECT_EQ(connection::RandomToken(32).size(), 43u);
 }
 

@@ -193,8 +193,7 @@ TEST_F(ManagerTest, PauseAndResumeGlobalAndPerConnection) {
   client_->Pause("acme");
   auto status = client_->GetStatus();
   EXPECT_TRUE(status.at("paused").get<bool>());
-  auto holds =
-      status.at("holds").get<std::map<std::string, dbus::HoldRow>>();
+  auto holds = status.at("holds").get<std::map<std::string, dbus::HoldRow>>();
   ASSERT_TRUE(holds.count("acme"));
   EXPECT_TRUE(std::get<0>(holds.at("acme")));
   client_->Resume("");

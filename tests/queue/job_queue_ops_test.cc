@@ -129,7 +129,8 @@ TEST_F(JobQueueOpsTest, RetryAllDeadOfAConnection) {
 
 TEST_F(JobQueueOpsTest, ListFiltersAndKeysetPagination) {
   for (int i = 0; i < 25; ++i) Put(Doc("i" + std::to_string(i)));
-  for (int i = 0; i < 5; ++i) Put(Doc("p" + std::to_string(i), "v1", "acme", DocumentType::kPayment));
+  for (int i = 0; i < 5; ++i)
+    Put(Doc("p" + std::to_string(i), "v1", "acme", DocumentType::kPayment));
   for (int i = 0; i < 3; ++i) Put(Doc("o" + std::to_string(i), "v1", "other"));
   ClaimAll("other");
   std::vector<std::int64_t> seen;

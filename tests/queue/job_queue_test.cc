@@ -11,9 +11,9 @@
 #include <thread>
 
 #include "queue/job_store.h"
-#include "xerod/sha256.h"
 #include "queue_fixture.h"
 #include "store/sqlite.h"
+#include "xerod/sha256.h"
 
 namespace xerod {
 namespace {
@@ -38,8 +38,8 @@ TEST_F(JobQueueTest, EnqueueCreatesQueuedJob) {
 }
 
 TEST_F(JobQueueTest, EnqueueRejectsEmptyFieldsAndStoresNothing) {
-  auto r =
-      queue_->Enqueue(std::vector<NewJob>{Doc("ok"), NewJob{"acme", DocumentType::kInvoice, "", "{}"}});
+  auto r = queue_->Enqueue(
+      std::vector<NewJob>{Doc("ok"), NewJob{"acme", DocumentType::kInvoice, "", "{}"}});
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code(), Code::kInvalidArgument);
   EXPECT_EQ((*queue_->Counts())[JobState::kQueued], 0);
@@ -58,7 +58,8 @@ TEST_F(JobQueueTest, DedupeWhilePending) {
   EXPECT_NE(Get(a.job_id).payload.find("v2"), std::string::npos);
   // Same id in another connection or kind is another document.
   EXPECT_EQ(Put(Doc("inv-1", "v1", "other")).outcome, EnqueueOutcome::kCreated);
-  EXPECT_EQ(Put(Doc("inv-1", "v1", "acme", DocumentType::kPayment)).outcome, EnqueueOutcome::kCreated);
+  EXPECT_EQ(Put(Doc("inv-1", "v1", "acme", DocumentType::kPayment)).outcome,
+            EnqueueOutcome::kCreated);
   EXPECT_EQ((*queue_->Counts())[JobState::kQueued], 3);
 }
 
@@ -497,8 +498,8 @@ TEST_F(JobQueueTest, FailedRequestInAGroupDoesNotAffectOthers) {
   // Many concurrent async requests, some invalid: the valid ones all commit.
   std::atomic<int> ok{0}, bad{0}, pending{200};
   for (int i = 0; i < 200; ++i) {
-    NewJob j =
-        i % 3 == 0 ? NewJob{"acme", DocumentType::kInvoice, "", "{}"} : Doc("d" + std::to_string(i));
+    NewJob j = i % 3 == 0 ? NewJob{"acme", DocumentType::kInvoice, "", "{}"}
+                          : Doc("d" + std::to_string(i));
     queue_->EnqueueAsync({j}, [&](Result<std::vector<EnqueueResult>> r) {
       (r ? ok : bad)++;
       pending--;

@@ -118,8 +118,8 @@ int main(int argc, char** argv) {
     std::vector<NewJob> jobs;
     for (int i = start; i < std::min(n, start + 500); ++i) {
       std::string id = "doc-" + std::to_string(i);
-      jobs.push_back(
-          NewJob{"c" + std::to_string(i % 3), DocumentType::kInvoice, id, "{\"id\":\"" + id + "\"}"});
+      jobs.push_back(NewJob{"c" + std::to_string(i % 3), DocumentType::kInvoice, id,
+                            "{\"id\":\"" + id + "\"}"});
     }
     if (auto r = (*queue)->Enqueue(std::move(jobs)); !r) {
       std::fprintf(stderr, "enqueue: %s\n", r.error().ToString().c_str());

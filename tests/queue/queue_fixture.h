@@ -35,7 +35,8 @@ class QueueFixture : public ::testing::Test {
   std::string path() const { return dir_.File("queue.db"); }
 
   static NewJob Doc(const std::string& id, const std::string& body = "v1",
-                    const std::string& connection = "acme", DocumentType kind = DocumentType::kInvoice) {
+                    const std::string& connection = "acme",
+                    DocumentType kind = DocumentType::kInvoice) {
     return NewJob{connection, kind, id, "{\"id\":\"" + id + "\",\"body\":\"" + body + "\"}"};
   }
 
