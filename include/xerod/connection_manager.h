@@ -40,7 +40,8 @@ namespace xerod {
 
 namespace connection {
 class LoopbackListener;
-}
+struct OAuthApp;
+}  // namespace connection
 
 struct ConnectOptions {
   std::string tenant_id;  // empty: the grant must cover exactly one organisation
@@ -52,7 +53,10 @@ using ConnectionCallback = std::function<void(Result<ConnectionInfo>)>;
 
 class ConnectionManager {
  public:
-  explicit ConnectionManager(TokenManager& tokens);
+  // All references must outlive the manager. Token requests go through
+  // `tokens`; `xero` gives the app's endpoints, client id and scopes.
+  ConnectionManager(boost::asio::io_context& io, HttpClient& http, ConnectionStore& store,
+                    TokenManager& tokens, const XeroConfig& xero);
   ~ConnectionManager();
   ConnectionManager(const ConnectionManager&) = delete;
   ConnectionManager& operator=(const ConnectionManager&) = delete;
@@ -102,7 +106,11 @@ class ConnectionManager {
   void FinishDisconnect(const ConnectionInfo& conn, Status xero_side,
                         std::function<void(Status)> done);
 
+  boost::asio::io_context& io_;
+  HttpClient& http_;
+  ConnectionStore& store_;
   TokenManager& tokens_;
+  std::unique_ptr<const connection::OAuthApp> app_;  // without the client secret
   std::map<std::string, std::unique_ptr<Pending>> pending_;
   std::shared_ptr<bool> alive_;
 };

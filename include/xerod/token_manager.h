@@ -105,12 +105,6 @@ class TokenManager {
   // persisted refresh token).
   void Prime(std::int64_t token_set_id, const std::string& access_token, Duration expires_in);
 
-  const connection::OAuthApp& app() const { return *app_; }
-  HttpClient& http() { return http_; }
-  ConnectionStore& store() { return store_; }
-  Clock& clock() { return clock_; }
-  boost::asio::io_context& io() { return io_; }
-
   // Token requests sent so far (including retries), for stats and tests.
   std::int64_t token_requests() const { return token_requests_; }
 

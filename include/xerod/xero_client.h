@@ -111,6 +111,7 @@ struct XeroRequest {
 };
 
 struct XeroClientOptions {
+  std::string api_url;  // xero.api_url: /connections and /api.xro/2.0 live under it
   Duration request_timeout = std::chrono::seconds(60);
   // How often last_success_at is written per connection (an fsync each time).
   Duration success_write_interval = std::chrono::minutes(1);
@@ -121,9 +122,11 @@ inline constexpr std::string_view kAccountingPath = "/api.xro/2.0";
 
 class XeroClient {
  public:
-  // All references must outlive the client. `clock` is the limiter's time.
+  // All references must outlive the client. `clock` is the limiter's time
+  // and paces the writes of last_success_at to `store`.
   XeroClient(boost::asio::io_context& io, HttpClient& http, TokenManager& tokens,
-             RateLimiter& limiter, Clock& clock, XeroClientOptions options = {});
+             ConnectionStore& store, RateLimiter& limiter, Clock& clock,
+             XeroClientOptions options = {});
   ~XeroClient();
   XeroClient(const XeroClient&) = delete;
   XeroClient& operator=(const XeroClient&) = delete;
@@ -152,6 +155,7 @@ class XeroClient {
   boost::asio::io_context& io_;
   HttpClient& http_;
   TokenManager& tokens_;
+  ConnectionStore& store_;
   RateLimiter& limiter_;
   Clock& clock_;
   XeroClientOptions options_;

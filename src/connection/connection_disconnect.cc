@@ -11,10 +11,9 @@
 namespace xerod {
 
 void ConnectionManager::Disconnect(const std::string& name, std::function<void(Status)> done) {
-  auto conn = tokens_.store().Get(name);
+  auto conn = store_.Get(name);
   if (!conn) {
-    return boost::asio::post(tokens_.io(),
-                             [done = std::move(done), e = conn.error()] { done(Fail(e)); });
+    return boost::asio::post(io_, [done = std::move(done), e = conn.error()] { done(Fail(e)); });
   }
   if (conn->state != ConnectionState::kActive) {
     // Nothing to tell Xero with: the grant is dead or the tenant gone already.
@@ -39,10 +38,10 @@ void ConnectionManager::DeleteAtXero(const ConnectionInfo& conn, const std::stri
                                      std::function<void(Status)> done) {
   HttpRequest r;
   r.method = HttpMethod::kDelete;
-  r.url = tokens_.app().api_url + "/connections/" + connection::UrlEncode(conn.xero_connection_id);
+  r.url = app_->api_url + "/connections/" + connection::UrlEncode(conn.xero_connection_id);
   r.Header("Authorization", "Bearer " + access_token, true);
-  r.total_timeout = tokens_.app().request_timeout;
-  tokens_.http().Send(std::move(r), [alive = alive_, done = std::move(done)](HttpResponse res) {
+  r.total_timeout = app_->request_timeout;
+  http_.Send(std::move(r), [alive = alive_, done = std::move(done)](HttpResponse res) {
     if (!*alive) return;
     if (!res.ok()) {
       return done(Fail(Code::kUnavailable, fmt::format("DELETE /connections: {}: {}",
@@ -71,9 +70,9 @@ void ConnectionManager::FinishDisconnect(const ConnectionInfo& conn, Status xero
     done(Ok());
   };
   if (conn.token_set_id == 0) return finish(Ok());
-  auto users = tokens_.store().UsersOfTokenSet(conn.token_set_id);
+  auto users = store_.UsersOfTokenSet(conn.token_set_id);
   if (!users) return finish(Fail(users.error()));
-  auto set = tokens_.store().GetTokenSet(conn.token_set_id);
+  auto set = store_.GetTokenSet(conn.token_set_id);
   if (!set) return finish(Fail(set.error()));
   if (*users > 0 || set->dead || set->kind != ConnectionKind::kOAuth) {
     if (*users == 0) tokens_.Forget(conn.token_set_id);
@@ -88,8 +87,8 @@ void ConnectionManager::FinishDisconnect(const ConnectionInfo& conn, Status xero
                       [this, alive = alive_, set_id, finish = std::move(finish)](Status s) mutable {
                         if (!*alive) return;
                         if (s) {
-                          auto killed = tokens_.store().KillTokenSet(
-                              set_id, ConnectionState::kRevoked, "revoked by xerod at disconnect");
+                          auto killed = store_.KillTokenSet(set_id, ConnectionState::kRevoked,
+                                                            "revoked by xerod at disconnect");
                           if (!killed) return finish(Fail(killed.error()));
                         }
                         finish(std::move(s));

@@ -27,8 +27,16 @@ struct ConnectionManager::Pending {
   std::shared_ptr<connection::LoopbackListener> listener;
 };
 
-ConnectionManager::ConnectionManager(TokenManager& tokens)
-    : tokens_(tokens), alive_(std::make_shared<bool>(true)) {}
+ConnectionManager::ConnectionManager(boost::asio::io_context& io, HttpClient& http,
+                                     ConnectionStore& store, TokenManager& tokens,
+                                     const XeroConfig& xero)
+    : io_(io),
+      http_(http),
+      store_(store),
+      tokens_(tokens),
+      app_(std::make_unique<const connection::OAuthApp>(
+          connection::OAuthApp::FromConfig(xero, Secret()))),
+      alive_(std::make_shared<bool>(true)) {}
 
 ConnectionManager::~ConnectionManager() {
   *alive_ = false;
@@ -64,7 +72,7 @@ void PostResult(boost::asio::io_context& io, Cb done, R result) {
 
 Result<std::string> ConnectionManager::BeginConnect(const std::string& name, ConnectOptions options,
                                                     ConnectionCallback done) {
-  const auto& app = tokens_.app();
+  const connection::OAuthApp& app = *app_;
   if (name.empty()) return Fail(Code::kInvalidArgument, "a connection needs a name");
   if (app.client_id.empty()) return Fail(Code::kInvalidArgument, "xero.client_id is not set");
   if (pending_.contains(name)) {
@@ -81,7 +89,7 @@ Result<std::string> ConnectionManager::BeginConnect(const std::string& name, Con
     auto address = connection::ParseLoopbackUri(app.redirect_uri);
     if (!address) return Fail(address.error());
     auto listener = connection::LoopbackListener::Start(
-        tokens_.io(), *address, options.timeout,
+        io_, *address, options.timeout,
         [this, alive = alive_, name](Result<std::string> query) -> std::string {
           if (!*alive) return "xerod is shutting down.";
           bool ok = query.has_value();
@@ -127,7 +135,7 @@ void ConnectionManager::CancelConnect(const std::string& name) {
   if (it->second->listener) it->second->listener->Close();
   auto done = std::move(it->second->done);
   pending_.erase(it);
-  PostResult(tokens_.io(), std::move(done),
+  PostResult(io_, std::move(done),
              Result<ConnectionInfo>(Fail(Code::kUnavailable, "connect cancelled")));
 }
 
@@ -137,8 +145,7 @@ void ConnectionManager::OnRedirect(const std::string& name, Result<std::string> 
   std::unique_ptr<Pending> p = std::move(it->second);
   pending_.erase(it);
   auto fail = [&](Code code, std::string message) {
-    PostResult(tokens_.io(), std::move(p->done),
-               Result<ConnectionInfo>(Fail(code, std::move(message))));
+    PostResult(io_, std::move(p->done), Result<ConnectionInfo>(Fail(code, std::move(message))));
   };
   if (!query) return fail(query.error().code(), query.error().message());
   auto params = connection::ParseQuery(*query);
@@ -176,11 +183,11 @@ void ConnectionManager::OnRedirect(const std::string& name, Result<std::string> 
 void ConnectionManager::ListTenants(const std::string& access_token, TenantsCallback done) {
   HttpRequest r;
   r.method = HttpMethod::kGet;
-  r.url = tokens_.app().api_url + "/connections";
+  r.url = app_->api_url + "/connections";
   r.Header("Authorization", "Bearer " + access_token, true);
   r.Header("Accept", "application/json");
-  r.total_timeout = tokens_.app().request_timeout;
-  tokens_.http().Send(std::move(r), [alive = alive_, done = std::move(done)](HttpResponse res) {
+  r.total_timeout = app_->request_timeout;
+  http_.Send(std::move(r), [alive = alive_, done = std::move(done)](HttpResponse res) {
     if (!*alive) return;
     if (!res.ok()) {
       return done(Fail(Code::kUnavailable, fmt::format("GET /connections: {}: {}",
@@ -241,11 +248,11 @@ void ConnectionManager::Bind(const std::string& name, ConnectionKind kind,
         if (kind == ConnectionKind::kCustom && tenants->empty() && !wanted_tenant.empty()) {
           // A custom connection whose /connections is empty: trust the given id.
           Tenant t{"", wanted_tenant, ""};
-          auto id = tokens_.store().CreateTokenSet(kind, refresh_token, scopes,
-                                                   {{name, t.tenant_id, t.tenant_name, ""}});
+          auto id = store_.CreateTokenSet(kind, refresh_token, scopes,
+                                          {{name, t.tenant_id, t.tenant_name, ""}});
           if (!id) return done(Fail(id.error()));
           tokens_.Prime(*id, access_token, expires_in);
-          return done(tokens_.store().Get(name));
+          return done(store_.Get(name));
         }
         return done(
             Fail(Code::kNotFound,
@@ -260,12 +267,12 @@ void ConnectionManager::Bind(const std::string& name, ConnectionKind kind,
                        fmt::format("the grant covers {} organisations; choose one by tenant id: {}",
                                    tenants->size(), list)));
     }
-    auto id = tokens_.store().CreateTokenSet(
+    auto id = store_.CreateTokenSet(
         kind, refresh_token, scopes,
         {{name, chosen->tenant_id, chosen->tenant_name, chosen->connection_id}});
     if (!id) return done(Fail(id.error()));
     tokens_.Prime(*id, access_token, expires_in);
-    done(tokens_.store().Get(name));
+    done(store_.Get(name));
   });
 }
 
@@ -273,7 +280,7 @@ void ConnectionManager::Add(const std::string& name, const std::string& tenant_i
                             const std::string& refresh_token, ConnectionCallback done) {
   if (name.empty() || tenant_id.empty() || refresh_token.empty()) {
     return PostResult(
-        tokens_.io(), std::move(done),
+        io_, std::move(done),
         Result<ConnectionInfo>(
             Fail(Code::kInvalidArgument, "add needs a name, a tenant id and a refresh token")));
   }
@@ -294,7 +301,7 @@ void ConnectionManager::AddCustom(const std::string& name, const std::string& te
                                   ConnectionCallback done) {
   if (name.empty()) {
     return PostResult(
-        tokens_.io(), std::move(done),
+        io_, std::move(done),
         Result<ConnectionInfo>(Fail(Code::kInvalidArgument, "a connection needs a name")));
   }
   tokens_.RequestToken(
@@ -319,12 +326,12 @@ void ConnectionManager::Share(const std::string& existing, const std::string& na
       if (!tenants) return done(Fail(tenants.error()));
       for (const auto& t : *tenants) {
         if (t.tenant_id != tenant_id) continue;
-        if (auto s = tokens_.store().AddToTokenSet(
-                set_id, {name, t.tenant_id, t.tenant_name, t.connection_id});
+        if (auto s =
+                store_.AddToTokenSet(set_id, {name, t.tenant_id, t.tenant_name, t.connection_id});
             !s) {
           return done(Fail(s.error()));
         }
-        return done(tokens_.store().Get(name));
+        return done(store_.Get(name));
       }
       done(Fail(Code::kNotFound,
                 fmt::format("organisation {} is not connected through this grant", tenant_id)));
@@ -336,38 +343,36 @@ void ConnectionManager::Check(const std::string& name, ConnectionCallback done) 
   // A connection already known to be unusable (expired, revoked, or found
   // disconnected by a copy a moment ago) is reported as it is: the answer to
   // "check acme" is its state, not "cannot get a token".
-  auto known = tokens_.store().Get(name);
-  if (!known)
-    return PostResult(tokens_.io(), std::move(done), Result<ConnectionInfo>(Fail(known.error())));
+  auto known = store_.Get(name);
+  if (!known) return PostResult(io_, std::move(done), Result<ConnectionInfo>(Fail(known.error())));
   if (known->state != ConnectionState::kActive) {
-    return PostResult(tokens_.io(), std::move(done), Result<ConnectionInfo>(std::move(*known)));
+    return PostResult(io_, std::move(done), Result<ConnectionInfo>(std::move(*known)));
   }
-  tokens_.GetAccessToken(name, [this, alive = alive_, name,
-                                done = std::move(done)](Result<AccessGrant> grant) {
-    if (!*alive) return;
-    if (!grant) return done(Fail(grant.error()));
-    ListTenants(grant->access_token, [this, name, tenant = grant->tenant_id, kind = grant->kind,
-                                      done](Result<std::vector<Tenant>> tenants) {
-      if (!tenants) return done(Fail(tenants.error()));
-      const Tenant* found = nullptr;
-      for (const auto& t : *tenants) {
-        if (t.tenant_id == tenant) found = &t;
-      }
-      if (found == nullptr && !(kind == ConnectionKind::kCustom && tenants->empty())) {
-        if (auto s = tokens_.MarkUnusable(name, ConnectionState::kDisconnected,
-                                          "the organisation is no longer in /connections");
-            !s) {
-          return done(Fail(s.error()));
-        }
-      } else if (found != nullptr) {
-        if (auto s = tokens_.store().UpdateBinding(name, found->tenant_name, found->connection_id);
-            !s) {
-          return done(Fail(s.error()));
-        }
-      }
-      done(tokens_.store().Get(name));
-    });
-  });
+  tokens_.GetAccessToken(
+      name, [this, alive = alive_, name, done = std::move(done)](Result<AccessGrant> grant) {
+        if (!*alive) return;
+        if (!grant) return done(Fail(grant.error()));
+        ListTenants(grant->access_token, [this, name, tenant = grant->tenant_id, kind = grant->kind,
+                                          done](Result<std::vector<Tenant>> tenants) {
+          if (!tenants) return done(Fail(tenants.error()));
+          const Tenant* found = nullptr;
+          for (const auto& t : *tenants) {
+            if (t.tenant_id == tenant) found = &t;
+          }
+          if (found == nullptr && !(kind == ConnectionKind::kCustom && tenants->empty())) {
+            if (auto s = tokens_.MarkUnusable(name, ConnectionState::kDisconnected,
+                                              "the organisation is no longer in /connections");
+                !s) {
+              return done(Fail(s.error()));
+            }
+          } else if (found != nullptr) {
+            if (auto s = store_.UpdateBinding(name, found->tenant_name, found->connection_id); !s) {
+              return done(Fail(s.error()));
+            }
+          }
+          done(store_.Get(name));
+        });
+      });
 }
 
 }  // namespace xerod

@@ -189,7 +189,8 @@ Status Daemon::Impl::Start() {
   services->tokens =
       std::make_unique<TokenManager>(io_, *services->http, *services->connection_store,
                                      SystemClock(), config_.xero, std::move(client_secret));
-  services->connections = std::make_unique<ConnectionManager>(*services->tokens);
+  services->connections = std::make_unique<ConnectionManager>(
+      io_, *services->http, *services->connection_store, *services->tokens, config_.xero);
   // A connection that stops working parks its jobs (no attempts are used) and
   // tells D-Bus clients; reconnecting or a good check releases them.
   services->tokens->SetUnusableHook(
@@ -248,8 +249,10 @@ Status Daemon::Impl::Start() {
 void Daemon::Impl::StartCopy(Services& s) {
   s.limiter = std::make_unique<RateLimiter>(config_.xero.limits);
   XeroClientOptions xo;
+  xo.api_url = config_.xero.api_url;
   xo.request_timeout = config_.xero.request_timeout;
-  s.xero = std::make_unique<XeroClient>(io_, *s.http, *s.tokens, *s.limiter, SystemClock(), xo);
+  s.xero = std::make_unique<XeroClient>(io_, *s.http, *s.tokens, *s.connection_store, *s.limiter,
+                                        SystemClock(), std::move(xo));
   // The organisation a connection is bound to now (nullopt: not added yet).
   ConnectionStore* store = s.connection_store.get();
   auto tenant_of = [store](const std::string& name) -> std::optional<std::string> {

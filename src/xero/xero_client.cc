@@ -22,14 +22,18 @@ struct XeroClient::CallState {
 };
 
 XeroClient::XeroClient(boost::asio::io_context& io, HttpClient& http, TokenManager& tokens,
-                       RateLimiter& limiter, Clock& clock, XeroClientOptions options)
+                       ConnectionStore& store, RateLimiter& limiter, Clock& clock,
+                       XeroClientOptions options)
     : io_(io),
       http_(http),
       tokens_(tokens),
+      store_(store),
       limiter_(limiter),
       clock_(clock),
-      options_(options),
-      alive_(std::make_shared<bool>(true)) {}
+      options_(std::move(options)),
+      alive_(std::make_shared<bool>(true)) {
+  while (!options_.api_url.empty() && options_.api_url.back() == '/') options_.api_url.pop_back();
+}
 
 XeroClient::~XeroClient() { *alive_ = false; }
 
@@ -99,7 +103,7 @@ void XeroClient::Start(std::shared_ptr<CallState> call) {
     if (!grant) {
       XeroResult r = FromTokenError(grant.error());
       if (r.failure == XeroFailure::kConnectionUnusable || r.failure == XeroFailure::kAppRefused) {
-        if (auto info = tokens_.store().Get(call->connection)) r.connection_state = info->state;
+        if (auto info = store_.Get(call->connection)) r.connection_state = info->state;
       }
       return Finish(std::move(call), std::move(r));
     }
@@ -130,7 +134,7 @@ void XeroClient::Send(std::shared_ptr<CallState> call) {
   const XeroRequest& x = call->request;
   HttpRequest req;
   req.method = x.method;
-  req.url = tokens_.app().api_url + x.path;
+  req.url = options_.api_url + x.path;
   req.Header("Authorization", "Bearer " + call->grant.access_token, true);
   req.Header("xero-tenant-id", call->grant.tenant_id);
   req.Header("Accept", "application/json");
@@ -184,18 +188,18 @@ void XeroClient::OnResponse(std::shared_ptr<CallState> call, HttpResponse respon
     (void)tokens_.MarkUnusable(call->connection, state, r.reason);
     r.connection_state = state;
   } else if (r.ok()) {
-    TimePoint now = tokens_.clock().Now();
+    TimePoint now = clock_.Now();
     auto& last = success_written_[call->connection];
     if (now - last >= options_.success_write_interval) {
       last = now;
-      (void)tokens_.store().MarkSuccess(call->connection);
+      (void)store_.MarkSuccess(call->connection);
     }
   }
   Finish(std::move(call), std::move(r));
 }
 
 bool XeroClient::Superseded(const CallState& call) {
-  auto now = tokens_.store().Get(call.connection);
+  auto now = store_.Get(call.connection);
   return now && now->token_set_id != call.grant.token_set_id;
 }
 

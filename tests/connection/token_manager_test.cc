@@ -450,7 +450,7 @@ class ConnectionsAnswerTest : public TokenManagerTest {
  protected:
   void SetUp() override {
     TokenManagerTest::SetUp();
-    connections_ = std::make_unique<ConnectionManager>(*manager_);
+    connections_ = std::make_unique<ConnectionManager>(io_, http_, *store_, *manager_, config_);
   }
   void TearDown() override { connections_.reset(); }
 

@@ -58,9 +58,10 @@ XeroWorld::XeroWorld(const std::string& url, const std::string& db_path, WorldOp
   });
   limiter = std::make_unique<RateLimiter>(o.limits, o.limiter);
   XeroClientOptions xo;
+  xo.api_url = config.api_url;
   xo.request_timeout = o.request_timeout;
-  client = std::make_unique<XeroClient>(io, *http, *tokens, *limiter, SystemClock(), xo);
-  connections = std::make_unique<ConnectionManager>(*tokens);
+  client = std::make_unique<XeroClient>(io, *http, *tokens, *store, *limiter, SystemClock(), xo);
+  connections = std::make_unique<ConnectionManager>(io, *http, *store, *tokens, config);
 }
 
 XeroWorld::~XeroWorld() {
