@@ -38,6 +38,8 @@ struct XeroLimits {
   int per_minute = 60;         // calls per organisation per rolling minute
   int per_day = 5000;          // calls per organisation per rolling day
   int app_per_minute = 10000;  // calls per app (all organisations) per minute
+
+  bool operator==(const XeroLimits&) const = default;
 };
 
 struct XeroConfig {
@@ -53,6 +55,8 @@ struct XeroConfig {
   Duration connect_timeout = std::chrono::seconds(10);
   Duration request_timeout = std::chrono::seconds(60);
   XeroLimits limits;
+
+  bool operator==(const XeroConfig&) const = default;
 };
 
 struct QueueConfig {
@@ -61,6 +65,8 @@ struct QueueConfig {
   Duration backoff_cap = std::chrono::hours(6);      // longest retry delay
   int batch_size = 50;                               // invoices per Xero call (1..50)
   Duration retention = std::chrono::hours(24 * 30);  // finished jobs kept this long
+
+  bool operator==(const QueueConfig&) const = default;
 };
 
 struct MonitorConfig {
@@ -76,6 +82,8 @@ struct SmtpConfig {
   std::string password_file;  // path, or credential name under $CREDENTIALS_DIRECTORY
   std::string from;           // "Name <addr@example.com>" or "addr@example.com"
   Duration timeout = std::chrono::seconds(30);
+
+  bool operator==(const SmtpConfig&) const = default;
 };
 
 struct NotifyConfig {

@@ -65,6 +65,72 @@ void ReadLimits(Reader& r, const Node& node, const std::string& path, XeroLimits
          {"app_per_minute", int_key(l.app_per_minute, xero.app_per_minute)}});
 }
 
+// xero.scopes: distinct OAuth scope names, offline_access among them.
+std::optional<std::vector<std::string>> ReadScopes(Reader& r, const Node& v, const std::string& p) {
+  std::vector<std::string> scopes;
+  std::set<std::string> seen;
+  bool ok = true;
+  r.List(v, p, [&](const Node& item, const std::string& ip) {
+    auto s = r.String(item, ip);
+    if (!s) {
+      ok = false;
+    } else if (!IsScope(*s)) {
+      r.Error(item, ip, "expected an OAuth scope name (got " + Reader::Describe(item) + ")");
+      ok = false;
+    } else if (!seen.insert(*s).second) {
+      r.Error(item, ip, "duplicate scope (got " + Reader::Describe(item) + ")");
+      ok = false;
+    } else {
+      scopes.push_back(*s);
+    }
+  });
+  if (!ok || !v.IsSequence()) return std::nullopt;
+  if (!seen.contains("offline_access")) {
+    r.Error(v, p,
+            "must include offline_access, or Xero issues no refresh token (got " +
+                std::to_string(scopes.size()) + " scopes without it)");
+    return std::nullopt;
+  }
+  return scopes;
+}
+
+// xero.ca_file: an absolute path to a readable file ("" keeps the default).
+std::optional<std::string> ReadCaFile(Reader& r, const Node& v, const std::string& p) {
+  auto s = r.String(v, p);
+  if (!s || s->empty()) return std::nullopt;
+  if (s->front() != '/') {
+    r.Error(v, p, "must be an absolute path (got " + Reader::Describe(v) + ")");
+    return std::nullopt;
+  }
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(*s, ec) || ::access(s->c_str(), R_OK) != 0) {
+    r.Error(v, p, "is not a readable file (got " + Reader::Describe(v) + ")");
+    return std::nullopt;
+  }
+  return s;
+}
+
+// Limits above Xero's are accepted (with a warning) only towards a simulator.
+void CheckAboveXero(Reader& r, const XeroConfig& x, const AboveXero& above) {
+  if (above.empty()) return;
+  auto api = ParseUrl(x.api_url);
+  const bool simulator = api && IsLoopbackHost(*api);
+  for (const auto& [key, values] : above) {
+    auto [line, column] = r.ValuePosition(key).value_or(std::pair(0, 0));
+    if (simulator) {
+      r.WarnAt(line, column, key,
+               "above Xero's published limit (" + values +
+                   "); accepted because xero.api_url is on loopback (a simulator)");
+    } else {
+      r.ErrorAt(line, column, key,
+                "above Xero's published limit (" + values +
+                    "): Xero would answer HTTP 429; higher values are only allowed when "
+                    "xero.api_url is a simulator on " +
+                    kLoopbackNote);
+    }
+  }
+}
+
 }  // namespace
 
 void ReadXero(Reader& r, const Node& node, const std::string& path, XeroConfig& x) {
@@ -94,56 +160,17 @@ void ReadXero(Reader& r, const Node& node, const std::string& path, XeroConfig& 
             if (!s->empty()) CheckSecretRef(r, v, p, *s);
             x.client_secret_file = *s;
           }},
-         {"redirect_uri",
-          [&](const Node&, const Node& v, const std::string& p) {
-            if (auto s = ReadEndpoint(r, v, p)) x.redirect_uri = *s;
-          }},
+         {"redirect_uri", endpoint(x.redirect_uri)},
          {"scopes",
           [&](const Node&, const Node& v, const std::string& p) {
-            std::vector<std::string> scopes;
-            std::set<std::string> seen;
-            bool ok = true;
-            r.List(v, p, [&](const Node& item, const std::string& ip) {
-              auto s = r.String(item, ip);
-              if (!s) {
-                ok = false;
-              } else if (!IsScope(*s)) {
-                r.Error(item, ip,
-                        "expected an OAuth scope name (got " + Reader::Describe(item) + ")");
-                ok = false;
-              } else if (!seen.insert(*s).second) {
-                r.Error(item, ip, "duplicate scope (got " + Reader::Describe(item) + ")");
-                ok = false;
-              } else {
-                scopes.push_back(*s);
-              }
-            });
-            if (!ok || !v.IsSequence()) return;
-            if (!seen.contains("offline_access")) {
-              r.Error(v, p,
-                      "must include offline_access, or Xero issues no refresh token (got " +
-                          std::to_string(scopes.size()) + " scopes without it)");
-              return;
-            }
-            x.scopes = std::move(scopes);
+            if (auto scopes = ReadScopes(r, v, p)) x.scopes = std::move(*scopes);
           }},
          {"authorize_url", endpoint(x.authorize_url)},
          {"identity_url", endpoint(x.identity_url)},
          {"api_url", endpoint(x.api_url)},
          {"ca_file",
           [&](const Node&, const Node& v, const std::string& p) {
-            auto s = r.String(v, p);
-            if (!s || s->empty()) return;
-            if (s->front() != '/') {
-              r.Error(v, p, "must be an absolute path (got " + Reader::Describe(v) + ")");
-              return;
-            }
-            std::error_code ec;
-            if (!std::filesystem::is_regular_file(*s, ec) || ::access(s->c_str(), R_OK) != 0) {
-              r.Error(v, p, "is not a readable file (got " + Reader::Describe(v) + ")");
-              return;
-            }
-            x.ca_file = *s;
+            if (auto file = ReadCaFile(r, v, p)) x.ca_file = std::move(*file);
           }},
          {"connect_timeout",
           [&](const Node&, const Node& v, const std::string& p) {
@@ -156,23 +183,7 @@ void ReadXero(Reader& r, const Node& node, const std::string& path, XeroConfig& 
          {"limits", [&](const Node&, const Node& v, const std::string& p) {
             ReadLimits(r, v, p, x.limits, above);
           }}});
-  if (above.empty()) return;
-  auto api = ParseUrl(x.api_url);
-  const bool simulator = api && IsLoopbackHost(*api);
-  for (const auto& [key, values] : above) {
-    auto [line, column] = r.ValuePosition(key).value_or(std::pair(0, 0));
-    if (simulator) {
-      r.WarnAt(line, column, key,
-               "above Xero's published limit (" + values +
-                   "); accepted because xero.api_url is on loopback (a simulator)");
-    } else {
-      r.ErrorAt(line, column, key,
-                "above Xero's published limit (" + values +
-                    "): Xero would answer HTTP 429; higher values are only allowed when "
-                    "xero.api_url is a simulator on " +
-                    kLoopbackNote);
-    }
-  }
+  CheckAboveXero(r, x, above);
 }
 
 }  // namespace xerod::config

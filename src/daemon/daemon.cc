@@ -52,8 +52,13 @@ class Daemon::Impl {
   void DoTrimWhenIdle(std::uint64_t batches_seen);
   std::string StatusLine() const;
   struct Services;
-  // Builds the copy pipeline (limiter, client, sender, gate, scheduler) into `s`.
+  // Start() in steps, each filling in `s`: the database and the queue; the
+  // HTTP client, connections and tokens; the copy pipeline (limiter, client,
+  // sender, gate, scheduler); the D-Bus API.
+  Status OpenStore(Services& s);
+  Status StartConnections(Services& s);
   void StartCopy(Services& s);
+  Status StartControl(Services& s);
   // What the pipeline can do now (GetStatus).
   dbus::SendState SendState(const std::map<std::string, Hold>& holds);
   // SIGTERM: no new batches; batches with Xero are given until the deadline.
@@ -154,7 +159,18 @@ Status Daemon::Impl::Start() {
   spdlog::info("xerod {} starting (config {})", kVersion, options_.config_path);
   for (const ConfigError& w : config_.warnings) spdlog::warn("{}", w.ToString());
   auto services = std::make_unique<Services>();
+  if (Status s = OpenStore(*services); !s) return s;
+  if (Status s = StartConnections(*services); !s) return s;
+  StartCopy(*services);
+  services->mailer = MakeMailer(io_, config_.smtp, &services->mailer_error);
+  // The D-Bus API last: clients can call as soon as the name is owned.
+  if (Status s = StartControl(*services); !s) return s;
+  services_ = std::move(services);
+  services_->scheduler->Start();
+  return Ok();
+}
 
+Status Daemon::Impl::OpenStore(Services& s) {
   // The state file: created 0600, migrated in one transaction, refused if newer than us.
   // Its connection serves the connection store; the queue opens its own (its
   // writer thread), whose checkpointer keeps the one WAL file short for both.
@@ -165,18 +181,20 @@ Status Daemon::Impl::Start() {
   store_options.checkpoint_pages = store_options.wal_limit_pages;
   auto db = Database::Open(config_.database, store_options);
   if (!db) return Fail(db.error());
-  services->db = std::move(*db);
-  spdlog::info("database {} at schema version {}", config_.database,
-               services->db->schema_version());
+  s.db = std::move(*db);
+  spdlog::info("database {} at schema version {}", config_.database, s.db->schema_version());
 
   auto queue = JobQueue::Open(config_.database, config_.queue, SystemClock());
   if (!queue) return Fail(queue.error());
-  services->queue = std::move(*queue);
+  s.queue = std::move(*queue);
+  return Ok();
+}
 
+Status Daemon::Impl::StartConnections(Services& s) {
   // Xero: one HTTP client on the loop, the connections and their tokens.
   auto http = MakeCurlHttpClient(io_, HttpClientOptions::FromConfig(config_.xero));
   if (!http) return Fail(http.error());
-  services->http = std::move(*http);
+  s.http = std::move(*http);
   Secret client_secret;
   if (!config_.xero.client_secret_file.empty()) {
     auto secret = LoadSecret(config_.xero.client_secret_file);
@@ -184,16 +202,14 @@ Status Daemon::Impl::Start() {
       return Fail(secret.error().code(), "xero.client_secret_file: " + secret.error().message());
     client_secret = std::move(*secret);
   }
-  services->connection_store =
-      std::make_unique<ConnectionStore>(services->db->handle(), SystemClock());
-  services->tokens =
-      std::make_unique<TokenManager>(io_, *services->http, *services->connection_store,
-                                     SystemClock(), config_.xero, std::move(client_secret));
-  services->connections = std::make_unique<ConnectionManager>(
-      io_, *services->http, *services->connection_store, *services->tokens, config_.xero);
+  s.connection_store = std::make_unique<ConnectionStore>(s.db->handle(), SystemClock());
+  s.tokens = std::make_unique<TokenManager>(io_, *s.http, *s.connection_store, SystemClock(),
+                                            config_.xero, std::move(client_secret));
+  s.connections = std::make_unique<ConnectionManager>(io_, *s.http, *s.connection_store, *s.tokens,
+                                                      config_.xero);
   // A connection that stops working parks its jobs (no attempts are used) and
   // tells D-Bus clients; reconnecting or a good check releases them.
-  services->tokens->SetUnusableHook(
+  s.tokens->SetUnusableHook(
       [this](const std::string& name, ConnectionState state, const std::string& reason) {
         spdlog::warn("connection {} is {}: {}; its jobs wait until it is reconnected", name,
                      ToString(state), reason);
@@ -205,11 +221,10 @@ Status Daemon::Impl::Start() {
             });
         if (services_->control) services_->control->ConnectionStateChanged(name, state, reason);
       });
+  return Ok();
+}
 
-  StartCopy(*services);
-  services->mailer = MakeMailer(io_, config_.smtp, &services->mailer_error);
-
-  // The D-Bus API last: clients can call as soon as the name is owned.
+Status Daemon::Impl::StartControl(Services& s) {
   dbus::ControlHooks hooks;
   hooks.reload = [this] {
     dbus::ReloadOutcome outcome;
@@ -231,18 +246,15 @@ Status Daemon::Impl::Start() {
   };
   hooks.send_state = [this](const std::map<std::string, Hold>& holds) { return SendState(holds); };
   auto control = dbus::ControlService::Start(
-      io_, *services->queue, std::move(hooks),
+      io_, *s.queue, std::move(hooks),
       {.bus = config_.dbus.bus,
        .database = config_.database,
        .limits = {},
        .xero_limits = config_.xero.limits,
        .batch_size = config_.queue.batch_size},
-      {.store = services->connection_store.get(), .manager = services->connections.get()});
+      {.store = s.connection_store.get(), .manager = s.connections.get()});
   if (!control) return Fail(control.error());
-  services->control = std::move(*control);
-
-  services_ = std::move(services);
-  services_->scheduler->Start();
+  s.control = std::move(*control);
   return Ok();
 }
 
@@ -424,7 +436,7 @@ std::vector<std::string> Daemon::Impl::Reload() {
     next.dbus.bus = config_.dbus.bus;
     next.queue = config_.queue;
     next.xero = config_.xero;
-    if (services_ && SmtpChanged(config_.smtp, next.smtp)) {
+    if (services_ && config_.smtp != next.smtp) {
       services_->mailer = MakeMailer(io_, next.smtp, &services_->mailer_error);
       spdlog::info("smtp settings changed: {}",
                    services_->mailer ? "new settings in use" : services_->mailer_error);
@@ -500,32 +512,11 @@ std::vector<std::string> RestartOnlyChanges(const Config& running, const Config&
   std::vector<std::string> changed;
   if (running.database != loaded.database) changed.emplace_back("database");
   if (running.dbus.bus != loaded.dbus.bus) changed.emplace_back("dbus.bus");
-  // The queue reads its retry policy when it opens.
-  const QueueConfig& a = running.queue;
-  const QueueConfig& b = loaded.queue;
-  if (a.max_attempts != b.max_attempts || a.backoff_base != b.backoff_base ||
-      a.backoff_cap != b.backoff_cap || a.batch_size != b.batch_size ||
-      a.retention != b.retention) {
-    changed.emplace_back("queue");
-  }
-  // The token manager and the HTTP client are built from the xero section.
-  const XeroConfig& x = running.xero;
-  const XeroConfig& y = loaded.xero;
-  if (x.client_id != y.client_id || x.client_secret_file != y.client_secret_file ||
-      x.redirect_uri != y.redirect_uri || x.scopes != y.scopes ||
-      x.authorize_url != y.authorize_url || x.identity_url != y.identity_url ||
-      x.api_url != y.api_url || x.ca_file != y.ca_file || x.connect_timeout != y.connect_timeout ||
-      x.request_timeout != y.request_timeout || x.limits.concurrent != y.limits.concurrent ||
-      x.limits.per_minute != y.limits.per_minute || x.limits.per_day != y.limits.per_day ||
-      x.limits.app_per_minute != y.limits.app_per_minute) {
-    changed.emplace_back("xero");
-  }
+  // The queue reads its retry policy when it opens; the token manager and
+  // the HTTP client are built from the xero section.
+  if (running.queue != loaded.queue) changed.emplace_back("queue");
+  if (running.xero != loaded.xero) changed.emplace_back("xero");
   return changed;
-}
-
-bool SmtpChanged(const SmtpConfig& a, const SmtpConfig& b) {
-  return a.enabled != b.enabled || a.url != b.url || a.tls != b.tls || a.username != b.username ||
-         a.password_file != b.password_file || a.from != b.from || a.timeout != b.timeout;
 }
 
 }  // namespace xerod

@@ -52,7 +52,5 @@ class Daemon {
 
 // Settings that cannot change without a restart; returns their names (dotted) that differ.
 std::vector<std::string> RestartOnlyChanges(const Config& running, const Config& loaded);
-// Whether the smtp section differs (the mailer is rebuilt on reload).
-bool SmtpChanged(const SmtpConfig& a, const SmtpConfig& b);
 
 }  // namespace xerod

@@ -115,9 +115,8 @@ class ControlService {
   void ConnectionStateChanged(const std::string& name, ConnectionState state,
                               const std::string& reason);
 
-  struct Impl;
-
  private:
+  struct Impl;
   explicit ControlService(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -17,7 +17,7 @@ constexpr std::size_t kMaxReplyLine = 300;
 
 // The message body, handed to libcurl by CURLOPT_READFUNCTION.
 struct Upload {
-  const std::string* data;
+  const std::string* data = nullptr;
   std::size_t offset = 0;
 };
 
@@ -88,6 +88,113 @@ std::string Scrub(std::string text, const Secret& password) {
   return text;
 }
 
+// One message's transfer: what the easy handle points to is declared before
+// it, so it outlives curl_easy_cleanup (which may still call the close-socket
+// callback).
+struct Transfer {
+  http::CurlSlist rcpt;
+  std::string from;
+  Upload upload;
+  ReplyLog replies;
+  Sockets sockets;
+  char error_buffer[CURL_ERROR_SIZE] = {};
+  http::CurlEasy easy;
+};
+
+// Sets every option of `t.easy` for `settings`.
+Status Configure(Transfer& t, const SmtpSettings& settings) {
+  CURL* e = t.easy.get();
+  long timeout_ms = static_cast<long>(settings.timeout.count());
+  CURLcode rc = CURLE_OK;
+  auto set = [&](CURLoption option, auto value) {
+    if (rc == CURLE_OK) rc = curl_easy_setopt(e, option, value);
+  };
+  set(CURLOPT_URL, settings.url.c_str());
+  set(CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+  set(CURLOPT_NOSIGNAL, 1L);
+  set(CURLOPT_ERRORBUFFER, t.error_buffer);
+  set(CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+  set(CURLOPT_TIMEOUT_MS, timeout_ms);
+  // One connection per message: nothing to keep alive between rare mails, and
+  // a fresh connection never meets a relay that dropped an idle one.
+  set(CURLOPT_FORBID_REUSE, 1L);
+  set(CURLOPT_SSL_VERIFYPEER, 1L);
+  set(CURLOPT_SSL_VERIFYHOST, 2L);
+  // CURLUSESSL_ALL: STARTTLS or fail (CURLUSESSL_TRY would go on in clear text).
+  set(CURLOPT_USE_SSL, settings.tls == SmtpTls::kNone ? static_cast<long>(CURLUSESSL_NONE)
+                                                      : static_cast<long>(CURLUSESSL_ALL));
+  if (!settings.username.empty()) {
+    set(CURLOPT_USERNAME, settings.username.c_str());
+    set(CURLOPT_PASSWORD, settings.password.reveal().c_str());
+  }
+  set(CURLOPT_MAIL_FROM, t.from.c_str());
+  set(CURLOPT_MAIL_RCPT, t.rcpt.get());
+  set(CURLOPT_UPLOAD, 1L);
+  set(CURLOPT_READFUNCTION, &ReadBody);
+  set(CURLOPT_READDATA, &t.upload);
+  // VERBOSE only enables the debug callback, which keeps the server's last
+  // reply line for error messages and prints nothing (see OnDebug).
+  set(CURLOPT_DEBUGFUNCTION, &OnDebug);
+  set(CURLOPT_DEBUGDATA, &t.replies);
+  set(CURLOPT_VERBOSE, 1L);
+  set(CURLOPT_OPENSOCKETFUNCTION, &OpenSocket);
+  set(CURLOPT_OPENSOCKETDATA, &t.sockets);
+  set(CURLOPT_CLOSESOCKETFUNCTION, &CloseSocket);
+  set(CURLOPT_CLOSESOCKETDATA, &t.sockets);
+  if (rc != CURLE_OK) {
+    return Fail(Code::kInternal, std::string("smtp: curl_easy_setopt: ") + curl_easy_strerror(rc));
+  }
+  if (settings.extra_ca != nullptr) settings.extra_ca->Install(e);
+  return Ok();
+}
+
+// Drives `t` on `multi` until it ends, or until `stop` (then its sockets are
+// cut and kUnavailable "aborted" is returned). The transfer's own result is
+// in `*result`.
+Status Perform(CURLM* multi, Transfer& t, const std::atomic<bool>& stop, CURLcode* result) {
+  CURL* e = t.easy.get();
+  if (CURLMcode mc = curl_multi_add_handle(multi, e); mc != CURLM_OK) {
+    return Fail(Code::kInternal,
+                std::string("smtp: curl_multi_add_handle: ") + curl_multi_strerror(mc));
+  }
+  bool finished = false;
+  bool aborting = false;
+  std::chrono::steady_clock::time_point give_up;
+  CURLMcode mc = CURLM_OK;
+  for (;;) {
+    int running = 0;
+    mc = curl_multi_perform(multi, &running);
+    if (mc != CURLM_OK) break;
+    int queued = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
+      if (msg->msg == CURLMSG_DONE && msg->easy_handle == e) {
+        *result = msg->data.result;
+        finished = true;
+      }
+    }
+    if (finished) break;
+    if (stop.load() && !aborting) {
+      // Removing a handle mid-transfer makes libcurl finish the SMTP dialogue
+      // (end of data, QUIT) in blocking mode, up to the timeout. Cutting the
+      // connection instead makes the transfer fail at once, without a goodbye.
+      aborting = true;
+      give_up = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+      for (curl_socket_t fd : t.sockets.open) ::shutdown(fd, SHUT_RDWR);
+      continue;
+    }
+    if (aborting && std::chrono::steady_clock::now() > give_up) break;
+    // Wakes on socket activity, curl's own timeouts, or curl_multi_wakeup().
+    mc = curl_multi_poll(multi, nullptr, 0, aborting ? 50 : 1000, nullptr);
+    if (mc != CURLM_OK) break;
+  }
+  curl_multi_remove_handle(multi, e);
+  if (mc != CURLM_OK) {
+    return Fail(Code::kInternal, std::string("smtp: curl multi: ") + curl_multi_strerror(mc));
+  }
+  if (aborting) return Fail(Code::kUnavailable, "smtp: aborted");
+  return Ok();
+}
+
 }  // namespace
 
 Error MapSmtpError(CURLcode result, const std::string& curl_error, long reply_code,
@@ -133,112 +240,26 @@ Error MapSmtpError(CURLcode result, const std::string& curl_error, long reply_co
 Status SubmitMail(CURLM* multi, const SmtpSettings& settings,
                   const std::vector<std::string>& recipients, const std::string& data,
                   const std::atomic<bool>& stop) {
-  // Everything the easy handle points to is declared before it, so it outlives
-  // curl_easy_cleanup (which may still call the close-socket callback).
-  http::CurlSlist rcpt;
+  Transfer t;
+  t.from = "<" + settings.envelope_from + ">";
+  t.upload.data = &data;
   for (const std::string& to : recipients) {
-    curl_slist* next = curl_slist_append(rcpt.get(), ("<" + to + ">").c_str());
+    curl_slist* next = curl_slist_append(t.rcpt.get(), ("<" + to + ">").c_str());
     if (next == nullptr) return Fail(Code::kInternal, "smtp: out of memory");
-    static_cast<void>(rcpt.release());
-    rcpt.reset(next);
+    static_cast<void>(t.rcpt.release());
+    t.rcpt.reset(next);
   }
-  std::string from = "<" + settings.envelope_from + ">";
-  Upload upload{&data};
-  ReplyLog replies;
-  Sockets sockets;
-  char error_buffer[CURL_ERROR_SIZE] = {};
-  long timeout_ms = static_cast<long>(settings.timeout.count());
-  http::CurlEasy easy(curl_easy_init());
-  if (!easy) return Fail(Code::kInternal, "smtp: curl_easy_init failed");
-  CURL* e = easy.get();
-
-  CURLcode rc = CURLE_OK;
-  auto set = [&](CURLoption option, auto value) {
-    if (rc == CURLE_OK) rc = curl_easy_setopt(e, option, value);
-  };
-  set(CURLOPT_URL, settings.url.c_str());
-  set(CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-  set(CURLOPT_NOSIGNAL, 1L);
-  set(CURLOPT_ERRORBUFFER, error_buffer);
-  set(CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-  set(CURLOPT_TIMEOUT_MS, timeout_ms);
-  // One connection per message: nothing to keep alive between rare mails, and
-  // a fresh connection never meets a relay that dropped an idle one.
-  set(CURLOPT_FORBID_REUSE, 1L);
-  set(CURLOPT_SSL_VERIFYPEER, 1L);
-  set(CURLOPT_SSL_VERIFYHOST, 2L);
-  // CURLUSESSL_ALL: STARTTLS or fail (CURLUSESSL_TRY would go on in clear text).
-  set(CURLOPT_USE_SSL, settings.tls == SmtpTls::kNone ? static_cast<long>(CURLUSESSL_NONE)
-                                                      : static_cast<long>(CURLUSESSL_ALL));
-  if (!settings.username.empty()) {
-    set(CURLOPT_USERNAME, settings.username.c_str());
-    set(CURLOPT_PASSWORD, settings.password.reveal().c_str());
-  }
-  set(CURLOPT_MAIL_FROM, from.c_str());
-  set(CURLOPT_MAIL_RCPT, rcpt.get());
-  set(CURLOPT_UPLOAD, 1L);
-  set(CURLOPT_READFUNCTION, &ReadBody);
-  set(CURLOPT_READDATA, &upload);
-  // VERBOSE only enables the debug callback, which keeps the server's last
-  // reply line for error messages and prints nothing (see OnDebug).
-  set(CURLOPT_DEBUGFUNCTION, &OnDebug);
-  set(CURLOPT_DEBUGDATA, &replies);
-  set(CURLOPT_VERBOSE, 1L);
-  set(CURLOPT_OPENSOCKETFUNCTION, &OpenSocket);
-  set(CURLOPT_OPENSOCKETDATA, &sockets);
-  set(CURLOPT_CLOSESOCKETFUNCTION, &CloseSocket);
-  set(CURLOPT_CLOSESOCKETDATA, &sockets);
-  if (rc != CURLE_OK) {
-    return Fail(Code::kInternal, std::string("smtp: curl_easy_setopt: ") + curl_easy_strerror(rc));
-  }
-  if (settings.extra_ca != nullptr) settings.extra_ca->Install(e);
-
-  if (CURLMcode mc = curl_multi_add_handle(multi, e); mc != CURLM_OK) {
-    return Fail(Code::kInternal,
-                std::string("smtp: curl_multi_add_handle: ") + curl_multi_strerror(mc));
-  }
+  t.easy.reset(curl_easy_init());
+  if (!t.easy) return Fail(Code::kInternal, "smtp: curl_easy_init failed");
+  if (Status s = Configure(t, settings); !s) return s;
   CURLcode result = CURLE_OK;
-  bool finished = false;
-  bool aborting = false;
-  std::chrono::steady_clock::time_point give_up;
-  CURLMcode mc = CURLM_OK;
-  for (;;) {
-    int running = 0;
-    mc = curl_multi_perform(multi, &running);
-    if (mc != CURLM_OK) break;
-    int queued = 0;
-    while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
-      if (msg->msg == CURLMSG_DONE && msg->easy_handle == e) {
-        result = msg->data.result;
-        finished = true;
-      }
-    }
-    if (finished) break;
-    if (stop.load() && !aborting) {
-      // Removing a handle mid-transfer makes libcurl finish the SMTP dialogue
-      // (end of data, QUIT) in blocking mode, up to the timeout. Cutting the
-      // connection instead makes the transfer fail at once, without a goodbye.
-      aborting = true;
-      give_up = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-      for (curl_socket_t fd : sockets.open) ::shutdown(fd, SHUT_RDWR);
-      continue;
-    }
-    if (aborting && std::chrono::steady_clock::now() > give_up) break;
-    // Wakes on socket activity, curl's own timeouts, or curl_multi_wakeup().
-    mc = curl_multi_poll(multi, nullptr, 0, aborting ? 50 : 1000, nullptr);
-    if (mc != CURLM_OK) break;
-  }
-  curl_multi_remove_handle(multi, e);
-  if (mc != CURLM_OK) {
-    return Fail(Code::kInternal, std::string("smtp: curl multi: ") + curl_multi_strerror(mc));
-  }
-  if (aborting) return Fail(Code::kUnavailable, "smtp: aborted");
+  if (Status s = Perform(multi, t, stop, &result); !s) return s;
   if (result == CURLE_OK) return Ok();
 
   long reply_code = 0;
-  curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &reply_code);
-  return Fail(MapSmtpError(result, Scrub(error_buffer, settings.password), reply_code,
-                           Scrub(replies.Best(), settings.password)));
+  curl_easy_getinfo(t.easy.get(), CURLINFO_RESPONSE_CODE, &reply_code);
+  return Fail(MapSmtpError(result, Scrub(t.error_buffer, settings.password), reply_code,
+                           Scrub(t.replies.Best(), settings.password)));
 }
 
 }  // namespace xerod::mail

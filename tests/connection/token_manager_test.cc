@@ -7,8 +7,8 @@
 #include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 
-#include "connection/fake_http.h"
 #include "connection/token_endpoint.h"
+#include "support/fake_http.h"
 #include "support/test_support.h"
 #include "xerod/connection_manager.h"
 #include "xerod/sha256.h"
