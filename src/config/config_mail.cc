@@ -20,6 +20,52 @@ constexpr std::array<EnumName<SmtpTls>, 3> kTlsNames = {{
     {"none", SmtpTls::kNone},
 }};
 
+// smtp.url and smtp.tls, checked together (CheckSmtpEndpoint): TLS follows
+// the scheme unless given; a contradiction is an error at `tls`.
+void ApplyEndpoint(Reader& r, const std::string& path, const std::string& url,
+                   const std::optional<Node>& url_node, std::optional<SmtpTls> tls,
+                   const std::optional<Node>& tls_node, SmtpConfig& smtp) {
+  if (!url_node) {
+    if (tls) smtp.tls = *tls;
+    return;
+  }
+  auto endpoint = CheckSmtpEndpoint(url, tls);
+  if (!endpoint) {
+    bool at_tls = endpoint.error().key == SmtpEndpointError::kTls;
+    const Node& at = at_tls ? *tls_node : *url_node;
+    r.Error(at, path + (at_tls ? ".tls" : ".url"),
+            endpoint.error().message + " (got " + Reader::Describe(at) + ")");
+    return;
+  }
+  smtp.url = url;
+  smtp.tls = endpoint->tls;
+}
+
+// A user name needs a password and the other way round.
+void CheckCredentialPair(Reader& r, const std::string& path, const SmtpConfig& smtp) {
+  auto username_pos = r.ValuePosition(path + ".username");
+  auto password_pos = r.ValuePosition(path + ".password_file");
+  if (!smtp.username.empty() && smtp.password_file.empty() && username_pos) {
+    r.ErrorAt(username_pos->first, username_pos->second, path + ".username",
+              "needs smtp.password_file as well (got a user name without a password)");
+  }
+  if (smtp.username.empty() && !smtp.password_file.empty() && password_pos) {
+    r.ErrorAt(password_pos->first, password_pos->second, path + ".password_file",
+              "needs smtp.username as well (got a password without a user name)");
+  }
+}
+
+// An enabled smtp section names its server and its sender.
+void CheckRequired(Reader& r, const Node& key, const std::string& path) {
+  YAML::Mark m = key.Mark();
+  for (const char* required : {"url", "from"}) {
+    if (r.ValuePosition(path + "." + required)) continue;
+    r.ErrorAt(m.line + 1, m.column + 1, path + "." + required,
+              "is required when smtp is enabled (got nothing; add it or set smtp.enabled: "
+              "false)");
+  }
+}
+
 }  // namespace
 
 void ReadSmtp(Reader& r, const Node& key, const Node& node, const std::string& path,
@@ -79,40 +125,9 @@ void ReadSmtp(Reader& r, const Node& key, const Node& node, const std::string& p
             if (auto d = r.Dur(v, p, milliseconds(100), minutes(10))) smtp.timeout = *d;
           }}});
 
-  // TLS follows the scheme unless given; a contradiction is an error at `tls`.
-  if (url_node) {
-    auto endpoint = CheckSmtpEndpoint(url, tls);
-    if (endpoint) {
-      smtp.url = url;
-      smtp.tls = endpoint->tls;
-    } else {
-      bool at_tls = endpoint.error().key == SmtpEndpointError::kTls;
-      const Node& at = at_tls ? *tls_node : *url_node;
-      r.Error(at, path + (at_tls ? ".tls" : ".url"),
-              endpoint.error().message + " (got " + Reader::Describe(at) + ")");
-    }
-  } else if (tls) {
-    smtp.tls = *tls;
-  }
-  auto username_pos = r.ValuePosition(path + ".username");
-  auto password_pos = r.ValuePosition(path + ".password_file");
-  if (!smtp.username.empty() && smtp.password_file.empty() && username_pos) {
-    r.ErrorAt(username_pos->first, username_pos->second, path + ".username",
-              "needs smtp.password_file as well (got a user name without a password)");
-  }
-  if (smtp.username.empty() && !smtp.password_file.empty() && password_pos) {
-    r.ErrorAt(password_pos->first, password_pos->second, path + ".password_file",
-              "needs smtp.username as well (got a password without a user name)");
-  }
-  if (smtp.enabled) {
-    YAML::Mark m = key.Mark();
-    for (const char* required : {"url", "from"}) {
-      if (r.ValuePosition(path + "." + required)) continue;
-      r.ErrorAt(m.line + 1, m.column + 1, path + "." + required,
-                "is required when smtp is enabled (got nothing; add it or set smtp.enabled: "
-                "false)");
-    }
-  }
+  ApplyEndpoint(r, path, url, url_node, tls, tls_node, smtp);
+  CheckCredentialPair(r, path, smtp);
+  if (smtp.enabled) CheckRequired(r, key, path);
 }
 
 void ReadNotify(Reader& r, const Node& node, const std::string& path, NotifyConfig& notify) {
