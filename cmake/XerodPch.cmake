@@ -29,36 +29,33 @@ set(_xerod_pch_sim ${_xerod_pch_std}
   <boost/asio.hpp> <boost/beast/core.hpp> <boost/beast/http.hpp>
   <fmt/format.h> <nlohmann/json.hpp>)
 
+# The target that builds each family's header; the others reuse it. sim_data
+# has no owner: xero-sim's accounting library is its only user.
+set(_xerod_pch_owner_core xerod_core)
+set(_xerod_pch_owner_test xerod_test_pch)
+set(_xerod_pch_owner_sim xero_sim_core)
+set(_xerod_pch_owner_sim_data "")
+
 function(xerod_pch target family)
   if(NOT XEROD_PCH)
     return()
   endif()
-  if(family STREQUAL "core")
-    if(target STREQUAL "xerod_core")
-      target_precompile_headers(xerod_core PRIVATE ${_xerod_pch_core})
-    else()
-      target_precompile_headers(${target} REUSE_FROM xerod_core)
-    endif()
-  elseif(family STREQUAL "test")
-    if(NOT TARGET xerod_test_pch)
-      # Owns the tests' header: the flags and macros of a test (gtest, gmock,
-      # xerod_core's interface, xerod_warnings), one empty source.
-      add_library(xerod_test_pch OBJECT ${PROJECT_SOURCE_DIR}/cmake/pch.cc)
-      target_link_libraries(xerod_test_pch PRIVATE xerod_core xerod_warnings
-                            GTest::gtest GTest::gmock)
-      target_precompile_headers(xerod_test_pch PRIVATE ${_xerod_pch_test})
-    endif()
-    target_precompile_headers(${target} REUSE_FROM xerod_test_pch)
-  elseif(family STREQUAL "sim")
-    if(target STREQUAL "xero_sim_core")
-      target_precompile_headers(xero_sim_core PRIVATE ${_xerod_pch_sim})
-    else()
-      target_precompile_headers(${target} REUSE_FROM xero_sim_core)
-    endif()
-  elseif(family STREQUAL "sim_data")
-    target_precompile_headers(${target} PRIVATE ${_xerod_pch_sim_data})
-  else()
+  if(NOT DEFINED _xerod_pch_owner_${family})
     message(FATAL_ERROR "xerod_pch: unknown family '${family}'")
+  endif()
+  if(family STREQUAL "test" AND NOT TARGET xerod_test_pch)
+    # Owns the tests' header: the flags and macros of a test (gtest, gmock,
+    # xerod_core's interface, xerod_warnings), one empty source.
+    add_library(xerod_test_pch OBJECT ${PROJECT_SOURCE_DIR}/cmake/pch.cc)
+    target_link_libraries(xerod_test_pch PRIVATE xerod_core xerod_warnings
+                          GTest::gtest GTest::gmock)
+    target_precompile_headers(xerod_test_pch PRIVATE ${_xerod_pch_test})
+  endif()
+  set(owner "${_xerod_pch_owner_${family}}")
+  if(owner STREQUAL "" OR target STREQUAL owner)
+    target_precompile_headers(${target} PRIVATE ${_xerod_pch_${family}})
+  else()
+    target_precompile_headers(${target} REUSE_FROM ${owner})
   endif()
   # Visible, not fatal: an unused header makes a build slower, not wrong.
   target_compile_options(${target} PRIVATE -Winvalid-pch -Wno-error=invalid-pch)
