@@ -3,7 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
+#include <memory>
 
 #include "ctl/batched_enqueue.h"
 #include "ctl/input.h"
@@ -282,6 +284,128 @@ int RunReload(Client& client, const GlobalOptions& global) {
   std::printf("configuration reloaded (generation %u)\n", generation);
   for (const auto& w : warnings) std::printf("warning: %s\n", w.c_str());
   return kExitOk;
+}
+
+// Registration of the subcommands. Option values live in shared_ptrs that the
+// subcommand's callback holds, so they last as long as the app.
+
+namespace {
+
+// job retry: one job by id, or every dead job of a connection.
+struct RetryOptions {
+  std::optional<std::int64_t> id;
+  bool all_failed = false;
+  std::string connection;
+};
+
+void CheckJobRetry(const RetryOptions& retry) {
+  if (retry.all_failed == retry.id.has_value()) {
+    throw CLI::ValidationError("job retry", "give a job id or --all-failed --connection N");
+  }
+  if (retry.all_failed && retry.connection.empty()) {
+    throw CLI::ValidationError("job retry", "--all-failed needs --connection N");
+  }
+}
+
+void AddJobList(CLI::App& job, Commands& commands) {
+  auto list = std::make_shared<ListOptions>();
+  auto* cmd = job.add_subcommand("list", "List jobs (oldest first), filtered, by pages");
+  cmd->add_option("--state", list->state,
+                  "queued|running|retrying|succeeded|dead|cancelled|unknown");
+  cmd->add_option("--connection,-c", list->connection, "Connection name");
+  cmd->add_option("--kind", list->kind, "invoice|payment");
+  cmd->add_option("--limit", list->limit, "Jobs per page")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  cmd->add_option("--after", list->after, "Show jobs with ids greater than this");
+  commands.Bind(*cmd,
+                [list](Client& c, const GlobalOptions& g) { return RunJobList(c, g, *list); });
+}
+
+// job show ID, job cancel ID.
+void AddJobIdCommand(CLI::App& job, Commands& commands, const std::string& name,
+                     const std::string& help,
+                     int (*run)(Client&, const GlobalOptions&, std::int64_t)) {
+  auto id = std::make_shared<std::int64_t>(0);
+  auto* cmd = job.add_subcommand(name, help);
+  cmd->add_option("id", *id, "Job id")->required();
+  commands.Bind(*cmd, [id, run](Client& c, const GlobalOptions& g) { return run(c, g, *id); });
+}
+
+void AddJobRetry(CLI::App& job, Commands& commands) {
+  auto retry = std::make_shared<RetryOptions>();
+  auto* cmd = job.add_subcommand("retry", "Retry a dead job, or all dead jobs");
+  cmd->add_option("id", retry->id, "Job id");
+  auto* all_flag =
+      cmd->add_flag("--all-failed", retry->all_failed, "Retry every dead job of --connection");
+  cmd->add_option("--connection,-c", retry->connection, "Connection (with --all-failed)")
+      ->needs(all_flag);
+  commands.Bind(
+      *cmd,
+      [retry](Client& c, const GlobalOptions& g) {
+        return retry->all_failed ? RunJobRetryAll(c, g, retry->connection)
+                                 : RunJobRetry(c, g, *retry->id);
+      },
+      [retry] { CheckJobRetry(*retry); });
+}
+
+}  // namespace
+
+void Commands::Bind(CLI::App& command, Run run, std::function<void()> check) {
+  command.callback([this, run = std::move(run), check = std::move(check)] {
+    if (check) check();
+    chosen = run;
+  });
+}
+
+void AddStatusCommand(CLI::App& app, Commands& commands) {
+  commands.Bind(*app.add_subcommand("status", "Show the daemon's state and job counts"), RunStatus);
+}
+
+void AddEnqueueCommands(CLI::App& app, Commands& commands) {
+  auto enqueue = std::make_shared<EnqueueOptions>();
+  for (bool payments : {false, true}) {
+    auto* group = app.add_subcommand(payments ? "payment" : "invoice",
+                                     payments ? "Payment documents" : "Invoice documents");
+    group->require_subcommand(1);
+    auto* cmd = group->add_subcommand(
+        "enqueue", "Queue documents from FILEs (one object, an array, or NDJSON; - for stdin)");
+    cmd->add_option("--connection,-c", enqueue->connection, "Connection name")->required();
+    cmd->add_option("--batch", enqueue->batch, "Documents per D-Bus call")
+        ->check(CLI::Range(1, 1000))
+        ->capture_default_str();
+    cmd->add_option("files", enqueue->files, "Files, or - for stdin")->required();
+    commands.Bind(*cmd, [enqueue, payments](Client& c, const GlobalOptions& g) {
+      return RunEnqueue(c, g, payments, *enqueue);
+    });
+  }
+}
+
+void AddJobCommands(CLI::App& app, Commands& commands) {
+  auto* job = app.add_subcommand("job", "Inspect and manage jobs");
+  job->require_subcommand(1);
+  AddJobList(*job, commands);
+  AddJobIdCommand(*job, commands, "show", "Show one job with its attempts", RunJobShow);
+  AddJobRetry(*job, commands);
+  AddJobIdCommand(*job, commands, "cancel", "Cancel a job that is not running", RunJobCancel);
+}
+
+void AddPauseCommands(CLI::App& app, Commands& commands) {
+  auto connection = std::make_shared<std::string>();
+  for (bool pause : {true, false}) {
+    auto* cmd =
+        app.add_subcommand(pause ? "pause" : "resume",
+                           pause ? "Stop sending (enqueueing still works)" : "Start sending again");
+    cmd->add_option("connection", *connection, "Connection (default: everything)");
+    commands.Bind(*cmd, [connection, pause](Client& c, const GlobalOptions& g) {
+      return RunPause(c, g, *connection, pause);
+    });
+  }
+}
+
+void AddReloadCommand(CLI::App& app, Commands& commands) {
+  commands.Bind(*app.add_subcommand("reload", "Re-read the configuration and report errors"),
+                RunReload);
 }
 
 }  // namespace xerod::ctl

@@ -7,11 +7,16 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "ctl/client.h"
+
+namespace CLI {
+class App;
+}  // namespace CLI
 
 namespace xerod::ctl {
 
@@ -54,6 +59,36 @@ struct ConnectCliOptions {
   bool no_wait = false;  // print the address and return
   std::uint32_t timeout_seconds = 600;
 };
+
+// The command line's choice: the global options, and the subcommand to run
+// once parsing has succeeded. main() owns it; the Add* functions below refer
+// to it from the subcommands' callbacks, so it must outlive the app and stay
+// where it is.
+struct Commands {
+  using Run = std::function<int(Client& client, const GlobalOptions& global)>;
+
+  Commands() = default;
+  Commands(const Commands&) = delete;
+  Commands& operator=(const Commands&) = delete;
+
+  // Binds `run` to `command`: when `command` is given, calls `check` first
+  // (it may throw CLI::ValidationError, a usage error), then chooses `run`.
+  void Bind(CLI::App& command, Run run, std::function<void()> check = nullptr);
+
+  GlobalOptions global;
+  Run chosen;  // empty until a subcommand's callback has run
+};
+
+// Each declares one group of subcommands on `app` (in the order --help lists
+// them: the order of the calls) with their options and validation.
+void AddStatusCommand(CLI::App& app, Commands& commands);       // status
+void AddEnqueueCommands(CLI::App& app, Commands& commands);     // invoice|payment enqueue
+void AddJobCommands(CLI::App& app, Commands& commands);         // job list|show|retry|cancel
+void AddPauseCommands(CLI::App& app, Commands& commands);       // pause, resume
+void AddConnectionCommands(CLI::App& app, Commands& commands);  // connection ...
+void AddEmailCommands(CLI::App& app, Commands& commands);       // email test
+void AddReloadCommand(CLI::App& app, Commands& commands);       // reload
+void AddWatchCommand(CLI::App& app, Commands& commands);        // watch
 
 int RunStatus(Client& client, const GlobalOptions& global);
 int RunEnqueue(Client& client, const GlobalOptions& global, bool payments,

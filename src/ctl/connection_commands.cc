@@ -6,9 +6,11 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 
 #include "ctl/commands.h"
 #include "ctl/output.h"
@@ -319,6 +321,115 @@ int RunEmailTest(Client& client, const GlobalOptions& global, const std::string&
   for (const auto& r : recipients) to += (to.empty() ? "" : ", ") + r;
   std::printf("test email %s accepted by the SMTP server for %s\n", message_id.c_str(), to.c_str());
   return kExitOk;
+}
+
+// Registration of the subcommands. Option values live in shared_ptrs that the
+// subcommand's callback holds, so they last as long as the app.
+
+namespace {
+
+// connection complete NAME ADDRESS.
+struct CompleteOptions {
+  std::string name;
+  std::string redirect_url;
+};
+
+void CheckConnectionAdd(const ConnectionAddOptions& add) {
+  if (!add.custom && (add.tenant.empty() || add.refresh_token_file.empty())) {
+    throw CLI::ValidationError("connection add",
+                               "needs --tenant ID --refresh-token-file FILE (or --custom)");
+  }
+}
+
+// connection show|settings|check|disconnect NAME.
+void AddNamedConnectionCommand(CLI::App& conn, Commands& commands, const std::string& verb,
+                               const std::string& help,
+                               int (*run)(Client&, const GlobalOptions&, const std::string&)) {
+  auto name = std::make_shared<std::string>();
+  auto* cmd = conn.add_subcommand(verb, help);
+  cmd->add_option("name", *name, "Connection name")->required();
+  commands.Bind(*cmd, [name, run](Client& c, const GlobalOptions& g) { return run(c, g, *name); });
+}
+
+void AddConnectionAdd(CLI::App& conn, Commands& commands) {
+  auto add = std::make_shared<ConnectionAddOptions>();
+  auto* cmd = conn.add_subcommand(
+      "add", "Import a connection made by the platform's own Xero sign-in (refresh token)");
+  cmd->add_option("name", add->name, "Connection name")->required();
+  cmd->add_option("--tenant", add->tenant, "Xero tenant (organisation) id");
+  auto* token_opt = cmd->add_option(
+      "--refresh-token-file", add->refresh_token_file,
+      "File holding the refresh token (mode 0600; - for stdin); it is used once and rotated");
+  auto* custom_flag = cmd->add_flag(
+      "--custom", add->custom, "Bind the name to the app's custom connection (client_credentials)");
+  token_opt->excludes(custom_flag);
+  commands.Bind(
+      *cmd, [add](Client& c, const GlobalOptions& g) { return RunConnectionAdd(c, g, *add); },
+      [add] { CheckConnectionAdd(*add); });
+}
+
+void AddConnectionConnect(CLI::App& conn, Commands& commands) {
+  auto connect = std::make_shared<ConnectCliOptions>();
+  auto* cmd = conn.add_subcommand(
+      "connect", "Connect an organisation: sign in to Xero in a browser (OAuth 2.0 + PKCE)");
+  cmd->add_option("name", connect->name, "Connection name")->required();
+  cmd->add_option("--tenant", connect->tenant,
+                  "Organisation to bind when the sign-in grants several");
+  auto* paste_flag = cmd->add_flag(
+      "--paste", connect->paste, "Paste the redirected address here (browser on another machine)");
+  cmd->add_flag("--no-wait", connect->no_wait,
+                "Print the address and return; finish with `connection complete`")
+      ->excludes(paste_flag);
+  cmd->add_option("--timeout", connect->timeout_seconds, "Seconds the sign-in may take")
+      ->check(CLI::Range(10, 3600))
+      ->capture_default_str();
+  commands.Bind(*cmd, [connect](Client& c, const GlobalOptions& g) {
+    return RunConnectionConnect(c, g, *connect);
+  });
+}
+
+void AddConnectionComplete(CLI::App& conn, Commands& commands) {
+  auto complete = std::make_shared<CompleteOptions>();
+  auto* cmd = conn.add_subcommand(
+      "complete", "Finish a connect with the address the browser was redirected to");
+  cmd->add_option("name", complete->name, "Connection name")->required();
+  cmd->add_option("address", complete->redirect_url, "The redirected address")->required();
+  commands.Bind(*cmd, [complete](Client& c, const GlobalOptions& g) {
+    return RunConnectionComplete(c, g, complete->name, complete->redirect_url);
+  });
+}
+
+}  // namespace
+
+void AddConnectionCommands(CLI::App& app, Commands& commands) {
+  auto* conn = app.add_subcommand("connection", "Xero connections (organisations)");
+  conn->require_subcommand(1);
+  commands.Bind(*conn->add_subcommand("list", "List connections and their state"),
+                RunConnectionList);
+  AddNamedConnectionCommand(*conn, commands, "show", "Show a connection with its state history",
+                            RunConnectionShow);
+  AddNamedConnectionCommand(*conn, commands, "settings",
+                            "Show the copy settings in force for a connection",
+                            RunConnectionSettings);
+  AddConnectionAdd(*conn, commands);
+  AddConnectionConnect(*conn, commands);
+  AddConnectionComplete(*conn, commands);
+  AddNamedConnectionCommand(*conn, commands, "check", "Check a connection against Xero now",
+                            RunConnectionCheck);
+  AddNamedConnectionCommand(*conn, commands, "disconnect",
+                            "Disconnect the organisation at Xero (history and jobs are kept)",
+                            RunConnectionDisconnect);
+}
+
+void AddEmailCommands(CLI::App& app, Commands& commands) {
+  auto* email = app.add_subcommand("email", "Alert email");
+  email->require_subcommand(1);
+  auto address = std::make_shared<std::string>();
+  auto* test = email->add_subcommand(
+      "test", "Send a test message (to ADDRESS, or to notify.admins) through the smtp server");
+  test->add_option("address", *address, "Recipient (default: notify.admins)");
+  commands.Bind(
+      *test, [address](Client& c, const GlobalOptions& g) { return RunEmailTest(c, g, *address); });
 }
 
 }  // namespace xerod::ctl

@@ -10,10 +10,12 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <memory>
 #include <optional>
 #include <thread>
 
@@ -141,6 +143,28 @@ int RunWatch(Client& client, const GlobalOptions& global, const WatchOptions& op
   }
   if (tty) std::printf("\n");
   return kExitOk;
+}
+
+void AddWatchCommand(CLI::App& app, Commands& commands) {
+  // The options, and --count as given (0: not given) until it becomes options.count.
+  struct WatchArgs {
+    WatchOptions options;
+    std::int64_t count = 0;
+  };
+  auto watch = std::make_shared<WatchArgs>();
+  auto* cmd = app.add_subcommand("watch", "Live progress: sent, waiting, failed, rate, ETA");
+  cmd->add_option("--interval", watch->options.interval_seconds, "Seconds between updates")
+      ->check(CLI::Range(0.05, 3600.0))
+      ->capture_default_str();
+  cmd->add_flag("--once", watch->options.once, "Print one update and exit");
+  cmd->add_flag("--until-done", watch->options.until_done,
+                "Exit once no job waits (nothing queued, running, retrying or unknown)");
+  cmd->add_option("--count", watch->count, "Exit after this many updates")
+      ->check(CLI::PositiveNumber);
+  commands.Bind(*cmd, [watch](Client& c, const GlobalOptions& g) {
+    if (watch->count > 0) watch->options.count = watch->count;
+    return RunWatch(c, g, watch->options);
+  });
 }
 
 }  // namespace xerod::ctl
