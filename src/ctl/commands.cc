@@ -4,8 +4,11 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <optional>
+#include <vector>
 
 #include "ctl/batched_enqueue.h"
 #include "ctl/input.h"
@@ -14,14 +17,24 @@
 namespace xerod::ctl {
 namespace {
 
+struct EnqueueOptions {
+  std::string connection;
+  std::vector<std::string> files;
+  std::size_t batch = 500;
+};
+
+struct ListOptions {
+  std::string state, connection, kind;
+  std::uint32_t limit = 100;
+  std::int64_t after = 0;
+};
+
 using nlohmann::json;
 
 std::string Scope(const std::string& connection) {
   return connection.empty() ? std::string("all connections")
                             : fmt::format("connection '{}'", connection);
 }
-
-}  // namespace
 
 int RunStatus(Client& client, const GlobalOptions& global) {
   VariantMap status = client.manager->GetStatus();
@@ -288,8 +301,6 @@ int RunReload(Client& client, const GlobalOptions& global) {
 
 // Registration of the subcommands. Option values live in shared_ptrs that the
 // subcommand's callback holds, so they last as long as the app.
-
-namespace {
 
 // job retry: one job by id, or every dead job of a connection.
 struct RetryOptions {

@@ -7,10 +7,12 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <vector>
 
 #include "ctl/commands.h"
 #include "ctl/output.h"
@@ -19,6 +21,21 @@
 
 namespace xerod::ctl {
 namespace {
+
+struct ConnectionAddOptions {
+  std::string name;
+  std::string tenant;
+  std::string refresh_token_file;  // FILE (mode 0600), a credential name, or - for stdin
+  bool custom = false;             // the app's custom connection (no refresh token)
+};
+
+struct ConnectCliOptions {
+  std::string name;
+  std::string tenant;    // needed when the user may pick several organisations
+  bool paste = false;    // read the redirect address from stdin (no loopback listener)
+  bool no_wait = false;  // print the address and return
+  std::uint32_t timeout_seconds = 600;
+};
 
 using nlohmann::json;
 
@@ -97,8 +114,6 @@ Result<std::string> ReadRefreshToken(const std::string& file) {
   if (token.empty()) return Fail(Code::kInvalidArgument, "the refresh token is empty");
   return token;
 }
-
-}  // namespace
 
 int RunConnectionList(Client& client, const GlobalOptions& global) {
   std::vector<VariantMap> all = client.manager->ListConnections();
@@ -325,8 +340,6 @@ int RunEmailTest(Client& client, const GlobalOptions& global, const std::string&
 
 // Registration of the subcommands. Option values live in shared_ptrs that the
 // subcommand's callback holds, so they last as long as the app.
-
-namespace {
 
 // connection complete NAME ADDRESS.
 struct CompleteOptions {

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -24,6 +25,13 @@
 
 namespace xerod::ctl {
 namespace {
+
+struct WatchOptions {
+  double interval_seconds = 1.0;
+  bool once = false;
+  bool until_done = false;            // stop once nothing waits
+  std::optional<std::int64_t> count;  // stop after this many updates
+};
 
 std::atomic<bool> g_interrupted{false};
 
@@ -62,8 +70,6 @@ std::string Bar(double fraction, int width) {
   return std::string(static_cast<std::size_t>(filled), '#') +
          std::string(static_cast<std::size_t>(width - filled), '.');
 }
-
-}  // namespace
 
 int RunWatch(Client& client, const GlobalOptions& global, const WatchOptions& options) {
   g_interrupted = false;
@@ -144,6 +150,8 @@ int RunWatch(Client& client, const GlobalOptions& global, const WatchOptions& op
   if (tty) std::printf("\n");
   return kExitOk;
 }
+
+}  // namespace
 
 void AddWatchCommand(CLI::App& app, Commands& commands) {
   // The options, and --count as given (0: not given) until it becomes options.count.
