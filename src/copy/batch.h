@@ -79,6 +79,16 @@ class Batch : public std::enable_shared_from_this<Batch> {
   void ReconcileInvoices(std::function<void()> next);
   void ReconcilePayments(std::function<void()> next);
   void CreateContacts();
+  // Maps again the invoices whose client is now known; returns the contacts
+  // to create for the others, by FoldKey(name).
+  std::map<std::string, nlohmann::json> MissingContacts();
+  // Records Xero's answer to creating the contacts of `keys` (in order);
+  // returns whether one was refused as a duplicate name (contacts to reload).
+  bool OnContactsCreated(const std::vector<std::string>& keys, const XeroResult& r);
+  // Gives each invoice its client's ContactID, or fails it, then SendAll().
+  void AttachContacts();
+  // The undecided invoice jobs whose client folds to `key`.
+  std::vector<std::size_t> InvoicesOf(const std::string& key) const;
   void SendAll();
   void SendInvoices(bool update, std::function<void()> next);
   void SendPayments(std::function<void()> next);

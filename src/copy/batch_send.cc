@@ -23,10 +23,46 @@ using nlohmann::json;
 // ---- 4. Contacts: reuse by name, create the missing ones once ---------------
 
 void Batch::CreateContacts() {
-  ContactBook& book = ctx_->cache.Contacts(connection_);
+  std::map<std::string, json> missing = MissingContacts();
+  if (missing.empty()) return SendAll();
+  json contacts = json::array();
+  std::vector<std::string> keys;
+  for (auto& [key, contact] : missing) {
+    keys.push_back(key);
+    contacts.push_back(std::move(contact));
+  }
+  XeroRequest request;
+  request.method = HttpMethod::kPut;
+  request.path = fmt::format("{}/Contacts?summarizeErrors=false", kAccountingPath);
+  request.body = json{{"Contacts", std::move(contacts)}}.dump();
+  request.idempotency_key = ctx_->NewKey();
+  Call(std::move(request), [self = shared_from_this(), keys](XeroResult r) {
+    if (!r.ok()) {
+      // No invoice was sent: whatever happened to the contacts, they retry.
+      std::vector<std::size_t> jobs;
+      for (const std::string& key : keys) {
+        for (std::size_t j : self->InvoicesOf(key)) jobs.push_back(j);
+      }
+      self->FailAll(jobs, r, false);
+      return self->SendAll();
+    }
+    if (!self->OnContactsCreated(keys, r)) return self->AttachContacts();
+    // Created meanwhile, or archived-then-reused: look again.
+    self->ctx_->cache.LoadContacts(
+        self->connection_, /*force=*/true, [self](std::expected<void, XeroResult> loaded) {
+          if (!loaded) {
+            spdlog::warn("connection {}: {}", self->connection_, loaded.error().reason);
+          }
+          self->AttachContacts();
+        });
+  });
+}
+
+std::map<std::string, json> Batch::MissingContacts() {
+  const ContactBook& book = ctx_->cache.Contacts(connection_);
   const MapContext ctx = Context();
   // Clients learnt since mapping get their contact (and its defaults).
-  std::map<std::string, json> missing;  // FoldKey(name) -> contact to create
+  std::map<std::string, json> missing;
   for (Invoice& w : invoices_) {
     if (Decided(w.job) || Member(w.element["Contact"], "ContactID") != nullptr) continue;
     if (const Contact* c = book.Find(w.client)) {
@@ -41,96 +77,67 @@ void Batch::CreateContacts() {
     }
     missing.emplace(FoldKey(w.client), NewContactFor(w.doc));
   }
-  if (missing.empty()) return SendAll();
+  return missing;
+}
 
-  json contacts = json::array();
-  std::vector<std::string> keys;
-  for (auto& [key, contact] : missing) {
-    keys.push_back(key);
-    contacts.push_back(std::move(contact));
+bool Batch::OnContactsCreated(const std::vector<std::string>& keys, const XeroResult& r) {
+  ContactBook& known = ctx_->cache.Contacts(connection_);
+  const json* answered = Member(r.body, "Contacts");
+  bool conflict = false;
+  for (std::size_t k = 0; k < keys.size(); ++k) {
+    const XeroElement* el = k < r.elements.size() ? &r.elements[k] : nullptr;
+    const json* c =
+        answered && answered->is_array() && k < answered->size() ? &(*answered)[k] : nullptr;
+    if (el != nullptr && !el->ok) {
+      if (AnyContains(el->errors, "already assigned to another contact")) {
+        conflict = true;
+        continue;
+      }
+      for (std::size_t job : InvoicesOf(keys[k])) {
+        Refuse(job,
+               fmt::format("Xero refused to create the contact for the client: {}",
+                           Joined(el->errors)),
+               &r);
+      }
+      continue;
+    }
+    std::string id = c ? Text(*c, "ContactID") : std::string();
+    if (id.empty()) {
+      XeroResult unknown = r;
+      unknown.result_class = XeroResultClass::kTransient;
+      unknown.reason = "Xero's answer to creating a contact has no ContactID";
+      FailAll(InvoicesOf(keys[k]), unknown, false);
+      continue;
+    }
+    ++ctx_->stats.contacts_created;
+    known.Put(Contact{id, Text(*c, "Name"), true, "", {}});
   }
-  XeroRequest request;
-  request.method = HttpMethod::kPut;
-  request.path = fmt::format("{}/Contacts?summarizeErrors=false", kAccountingPath);
-  request.body = json{{"Contacts", std::move(contacts)}}.dump();
-  request.idempotency_key = ctx_->NewKey();
-  Call(std::move(request), [self = shared_from_this(), keys](XeroResult r) {
-    auto invoices_of = [&](const std::string& key) {
-      std::vector<std::size_t> jobs;
-      for (const Invoice& w : self->invoices_) {
-        if (!self->Decided(w.job) && FoldKey(w.client) == key) jobs.push_back(w.job);
-      }
-      return jobs;
-    };
-    auto all = [&] {
-      std::vector<std::size_t> jobs;
-      for (const std::string& key : keys) {
-        for (std::size_t j : invoices_of(key)) jobs.push_back(j);
-      }
-      return jobs;
-    };
-    if (!r.ok()) {
-      // No invoice was sent: whatever happened to the contacts, they retry.
-      self->FailAll(all(), r, false);
-      return self->SendAll();
+  return conflict;
+}
+
+void Batch::AttachContacts() {
+  const ContactBook& known = ctx_->cache.Contacts(connection_);
+  for (Invoice& w : invoices_) {
+    if (Decided(w.job) || Member(w.element["Contact"], "ContactID") != nullptr) continue;
+    if (const Contact* found = known.Find(w.client)) {
+      w.element["Contact"] = json{{"ContactID", found->id}};
+    } else {
+      XeroResult none;
+      none.result_class = XeroResultClass::kTransient;
+      none.reason =
+          fmt::format("the contact \"{}\" could not be created or found in Xero", w.client);
+      FailAll({w.job}, none, false);
     }
-    ContactBook& known = self->ctx_->cache.Contacts(self->connection_);
-    const json* answered = Member(r.body, "Contacts");
-    bool conflict = false;
-    for (std::size_t k = 0; k < keys.size(); ++k) {
-      const XeroElement* el = k < r.elements.size() ? &r.elements[k] : nullptr;
-      const json* c =
-          answered && answered->is_array() && k < answered->size() ? &(*answered)[k] : nullptr;
-      if (el != nullptr && !el->ok) {
-        if (AnyContains(el->errors, "already assigned to another contact")) {
-          conflict = true;  // created meanwhile, or archived-then-reused: look again
-          continue;
-        }
-        for (std::size_t job : invoices_of(keys[k])) {
-          self->Refuse(job,
-                       fmt::format("Xero refused to create the contact for the client: {}",
-                                   Joined(el->errors)),
-                       &r);
-        }
-        continue;
-      }
-      std::string id = c ? Text(*c, "ContactID") : std::string();
-      if (id.empty()) {
-        XeroResult unknown = r;
-        unknown.result_class = XeroResultClass::kTransient;
-        unknown.reason = "Xero's answer to creating a contact has no ContactID";
-        self->FailAll(invoices_of(keys[k]), unknown, false);
-        continue;
-      }
-      ++self->ctx_->stats.contacts_created;
-      known.Put(Contact{id, Text(*c, "Name"), true, "", {}});
-    }
-    auto finish = [self] {
-      // Every invoice whose client now has a contact gets its ContactID.
-      ContactBook& now_known = self->ctx_->cache.Contacts(self->connection_);
-      for (Invoice& w : self->invoices_) {
-        if (self->Decided(w.job) || Member(w.element["Contact"], "ContactID") != nullptr) continue;
-        if (const Contact* found = now_known.Find(w.client)) {
-          w.element["Contact"] = json{{"ContactID", found->id}};
-        } else {
-          XeroResult none;
-          none.result_class = XeroResultClass::kTransient;
-          none.reason =
-              fmt::format("the contact \"{}\" could not be created or found in Xero", w.client);
-          self->FailAll({w.job}, none, false);
-        }
-      }
-      self->SendAll();
-    };
-    if (!conflict) return finish();
-    self->ctx_->cache.LoadContacts(
-        self->connection_, /*force=*/true, [self, finish](std::expected<void, XeroResult> loaded) {
-          if (!loaded) {
-            spdlog::warn("connection {}: {}", self->connection_, loaded.error().reason);
-          }
-          finish();
-        });
-  });
+  }
+  SendAll();
+}
+
+std::vector<std::size_t> Batch::InvoicesOf(const std::string& key) const {
+  std::vector<std::size_t> jobs;
+  for (const Invoice& w : invoices_) {
+    if (!Decided(w.job) && FoldKey(w.client) == key) jobs.push_back(w.job);
+  }
+  return jobs;
 }
 
 // ---- 5. The writes: one per kind, side by side -----------------------------
