@@ -159,6 +159,77 @@ bool Contains(std::string_view haystack, std::string_view needle) {
   return haystack.find(needle) != std::string_view::npos;
 }
 
+// The request got no HTTP answer.
+void ClassifyNoAnswer(const HttpResponse& response, bool read, XeroResult& r) {
+  // kConnectTimeout is treated as "maybe sent": libcurl reports no connect
+  // time on a reused connection, so a total timeout after sending can arrive
+  // as kConnectTimeout. A write must then be reconciled, not blindly resent.
+  bool maybe_sent = MaybeSent(response.error) || response.error == HttpError::kConnectTimeout;
+  r.failure = maybe_sent ? XeroFailure::kNoAnswer : XeroFailure::kNotSent;
+  r.result_class = maybe_sent && !read ? XeroResultClass::kUnknown : XeroResultClass::kTransient;
+  r.reason = fmt::format("{}: {}", ToString(response.error), response.error_message);
+}
+
+// 2xx: ok, with per-element errors (summarizeErrors=false), unless unreadable.
+void ClassifySuccess(const HttpResponse& response, bool read, bool unparsable, XeroResult& r) {
+  if (unparsable) {
+    // Xero acted (or not) but said something we cannot read.
+    r.failure = XeroFailure::kBadAnswer;
+    r.result_class = read ? XeroResultClass::kTransient : XeroResultClass::kUnknown;
+    r.reason = fmt::format("HTTP {} with a body that is not JSON ({} bytes)", response.status,
+                           response.body.size());
+    return;
+  }
+  r.result_class = XeroResultClass::kOk;
+  r.messages = AllErrors(r);
+}
+
+void ClassifyRateLimited(const HttpResponse& response, XeroResult& r) {
+  r.result_class = XeroResultClass::kTransient;
+  r.failure = XeroFailure::kRateLimited;
+  RateHeaders rh = ParseRateHeaders(response.headers);
+  r.retry_after = rh.retry_after;
+  r.reason = fmt::format("rate limited ({})", rh.problem.empty() ? "unknown limit" : rh.problem);
+}
+
+// 401: the connection's grant or token, never the document.
+void ClassifyUnauthorized(const HttpResponse& response, const std::string& detail, XeroResult& r) {
+  std::string www(response.headers.Get("WWW-Authenticate").value_or(""));
+  r.result_class = XeroResultClass::kConnection;
+  if (Contains(detail, "AuthorizationUnsuccessful") || Contains(www, "insufficient_scope")) {
+    r.failure = XeroFailure::kMissingScope;
+    r.reason = "401 AuthorizationUnsuccessful: the grant lacks a scope xerod needs";
+  } else if (Contains(detail, "TokenExpired")) {
+    r.failure = XeroFailure::kTokenExpired;
+    r.reason = "401 TokenExpired";
+  } else {
+    r.failure = XeroFailure::kTokenRejected;
+    r.reason = "401 " + (detail.empty() ? std::string("Unauthorized") : detail) +
+               ": the access token was refused";
+  }
+  r.messages.push_back(detail.empty() ? r.reason : detail);
+}
+
+// Other 4xx: permanent. Keep Xero's own words.
+void ClassifyRejected(const HttpResponse& response, const std::string& detail, XeroResult& r) {
+  const int s = response.status;
+  r.result_class = XeroResultClass::kPermanent;
+  std::string type = Str(r.body, "Type");
+  r.failure = s == 404                        ? XeroFailure::kNotFound
+              : type == "ValidationException" ? XeroFailure::kValidation
+                                              : XeroFailure::kRejected;
+  r.messages = AllErrors(r);
+  std::string message = Str(r.body, "Message");
+  if (r.messages.empty()) {
+    AddUnique(r.messages, message);
+    AddUnique(r.messages, detail);
+  }
+  if (r.messages.empty() && !r.body.is_object() && !response.body.empty()) {
+    r.messages.push_back(response.body.substr(0, 500));
+  }
+  r.reason = fmt::format("HTTP {}{}{}", s, type.empty() ? "" : " ", type);
+}
+
 }  // namespace
 
 XeroResult ClassifyResponse(HttpMethod method, const HttpResponse& response) {
@@ -166,13 +237,7 @@ XeroResult ClassifyResponse(HttpMethod method, const HttpResponse& response) {
   r.status = response.status;
   const bool read = method == HttpMethod::kGet || method == HttpMethod::kHead;
   if (!response.ok()) {
-    // kConnectTimeout is treated as "maybe sent": libcurl reports no connect
-    // time on a reused connection, so a total timeout after sending can arrive
-    // as kConnectTimeout. A write must then be reconciled, not blindly resent.
-    bool maybe_sent = MaybeSent(response.error) || response.error == HttpError::kConnectTimeout;
-    r.failure = maybe_sent ? XeroFailure::kNoAnswer : XeroFailure::kNotSent;
-    r.result_class = maybe_sent && !read ? XeroResultClass::kUnknown : XeroResultClass::kTransient;
-    r.reason = fmt::format("{}: {}", ToString(response.error), response.error_message);
+    ClassifyNoAnswer(response, read, r);
     return r;
   }
   r.headers = response.headers;
@@ -189,74 +254,25 @@ XeroResult ClassifyResponse(HttpMethod method, const HttpResponse& response) {
   std::string detail = Str(r.body, "Detail");
   int s = response.status;
   if (s >= 200 && s < 300) {
-    if (unparsable) {
-      // Xero acted (or not) but said something we cannot read.
-      r.failure = XeroFailure::kBadAnswer;
-      r.result_class = read ? XeroResultClass::kTransient : XeroResultClass::kUnknown;
-      r.reason =
-          fmt::format("HTTP {} with a body that is not JSON ({} bytes)", s, response.body.size());
-      return r;
-    }
-    r.result_class = XeroResultClass::kOk;
-    r.messages = AllErrors(r);  // per-element errors with summarizeErrors=false
-    return r;
-  }
-  if (s == 429) {
-    r.result_class = XeroResultClass::kTransient;
-    r.failure = XeroFailure::kRateLimited;
-    RateHeaders rh = ParseRateHeaders(response.headers);
-    r.retry_after = rh.retry_after;
-    r.reason = fmt::format("rate limited ({})", rh.problem.empty() ? "unknown limit" : rh.problem);
-    return r;
-  }
-  if (s >= 500 || s == 408 || s == 412) {
+    ClassifySuccess(response, read, unparsable, r);
+  } else if (s == 429) {
+    ClassifyRateLimited(response, r);
+  } else if (s >= 500 || s == 408 || s == 412) {
     r.result_class = XeroResultClass::kTransient;
     r.failure = XeroFailure::kServerError;
     r.reason = fmt::format("HTTP {} from Xero", s);
     if (!detail.empty()) r.messages.push_back(detail);
-    return r;
-  }
-  if (s == 401) {
-    std::string www(response.headers.Get("WWW-Authenticate").value_or(""));
-    r.result_class = XeroResultClass::kConnection;
-    if (Contains(detail, "AuthorizationUnsuccessful") || Contains(www, "insufficient_scope")) {
-      r.failure = XeroFailure::kMissingScope;
-      r.reason = "401 AuthorizationUnsuccessful: the grant lacks a scope xerod needs";
-    } else if (Contains(detail, "TokenExpired")) {
-      r.failure = XeroFailure::kTokenExpired;
-      r.reason = "401 TokenExpired";
-    } else {
-      r.failure = XeroFailure::kTokenRejected;
-      r.reason = "401 " + (detail.empty() ? std::string("Unauthorized") : detail) +
-                 ": the access token was refused";
-    }
-    r.messages.push_back(detail.empty() ? r.reason : detail);
-    return r;
-  }
-  if (s == 403) {
+  } else if (s == 401) {
+    ClassifyUnauthorized(response, detail, r);
+  } else if (s == 403) {
     r.result_class = XeroResultClass::kConnection;
     r.failure = XeroFailure::kForbidden;
     r.reason = "403 " + (detail.empty() ? std::string("Forbidden") : detail) +
                ": the organisation is no longer connected to this app";
     r.messages.push_back(detail.empty() ? "Forbidden" : detail);
-    return r;
+  } else {
+    ClassifyRejected(response, detail, r);
   }
-  // Other 4xx: permanent. Keep Xero's own words.
-  r.result_class = XeroResultClass::kPermanent;
-  std::string type = Str(r.body, "Type");
-  r.failure = s == 404                        ? XeroFailure::kNotFound
-              : type == "ValidationException" ? XeroFailure::kValidation
-                                              : XeroFailure::kRejected;
-  r.messages = AllErrors(r);
-  std::string message = Str(r.body, "Message");
-  if (r.messages.empty()) {
-    AddUnique(r.messages, message);
-    AddUnique(r.messages, detail);
-  }
-  if (r.messages.empty() && !r.body.is_object() && !response.body.empty()) {
-    r.messages.push_back(response.body.substr(0, 500));
-  }
-  r.reason = fmt::format("HTTP {}{}{}", s, type.empty() ? "" : " ", type);
   return r;
 }
 
