@@ -131,6 +131,26 @@ std::optional<std::string> NonEmpty(const std::string& s) {
   return s;
 }
 
+void CountEnqueued(EnqueueOutcome outcome, QueueCounters& counters) {
+  switch (outcome) {
+    case EnqueueOutcome::kCreated:
+      ++counters.created;
+      break;
+    case EnqueueOutcome::kUnchanged:
+      ++counters.unchanged;
+      break;
+    case EnqueueOutcome::kReplaced:
+      ++counters.replaced;
+      break;
+    case EnqueueOutcome::kUpdateCreated:
+      ++counters.update_created;
+      break;
+    case EnqueueOutcome::kDeferred:
+      ++counters.deferred;
+      break;
+  }
+}
+
 }  // namespace
 
 JobStore::JobStore(store::Db& db, const QueueConfig& config, Clock& clock, std::uint64_t seed)
@@ -201,107 +221,95 @@ Result<std::vector<EnqueueResult>> JobStore::Enqueue(const std::vector<NewJob>& 
   events.jobs.reserve(events.jobs.size() + jobs.size());
   const std::int64_t now = ToUnixMillis(clock_.Now());
   for (const NewJob& j : jobs) {
-    auto hashed = Sha256Hex(j.payload);
-    if (!hashed) return Fail(hashed.error());
-    const std::string& hash = *hashed;
-    std::optional<EnqueueResult> result;
-    // What dedupe needs of the document's history: its unfinished job, if any
-    // (jobs_pending_key, unique), and its settled jobs (jobs_done_key: the
-    // newest success, unresolved ends). Two index seeks; a new document finds
-    // nothing in either.
-    struct Seen {
-      std::int64_t id = 0;
-      JobState state = JobState::kQueued;
-      std::string hash;
-      std::optional<std::string> pending_hash;
-      std::optional<std::string> xero_id;
-    };
-    std::optional<Seen> pending_job, succeeded_job;
-    {
-      XEROD_PREPARE(find, PendingOfDocumentSql());
-      find->BindNoCopy(1, j.connection).BindNoCopy(2, ToString(j.kind)).BindNoCopy(3, j.source_id);
-      auto row = find->Step();
-      if (!row) return Fail(row.error());
-      if (*row) {
-        pending_job = Seen{find->Int(0), ParseJobState(find->Text(1)).value_or(JobState::kQueued),
-                           find->Text(2), find->OptText(3), std::nullopt};
-      }
-    }
-    DocumentHistory history;
-    if (!pending_job) {
-      auto read = History(j.connection, j.kind, j.source_id);
-      if (!read) return Fail(read.error());
-      history = std::move(*read);
-      if (history.succeeded_id != 0) {
-        succeeded_job = Seen{history.succeeded_id, JobState::kSucceeded,
-                             std::move(history.succeeded_hash), std::nullopt, history.xero_id};
-      }
-    }
-    if (pending_job) {
-      const std::int64_t id = pending_job->id;
-      const JobState state = pending_job->state;
-      const std::string& current = pending_job->hash;
-      if (state == JobState::kQueued || state == JobState::kRetrying) {
-        if (hash == current) {
-          result = EnqueueResult{EnqueueOutcome::kUnchanged, id};
-        } else {
-          XEROD_PREPARE(upd,
-                        "UPDATE jobs SET payload = ?2, content_hash = ?3, updated_at = ?4 "
-                        "WHERE id = ?1");
-          upd->Bind(1, id).Bind(2, j.payload).Bind(3, hash).Bind(4, now);
-          XEROD_TRY(upd->Run());
-          result = EnqueueResult{EnqueueOutcome::kReplaced, id};
-        }
-      } else if (hash == pending_job->pending_hash.value_or(current)) {
-        result = EnqueueResult{EnqueueOutcome::kUnchanged, id};
-      } else {
-        // In flight (running, or unknown until reconciled): the new content
-        // follows once this attempt's fate is known.
-        XEROD_PREPARE(upd,
-                      "UPDATE jobs SET pending_payload = ?2, pending_hash = ?3, "
-                      "updated_at = ?4 WHERE id = ?1");
-        upd->Bind(1, id).Bind(4, now);
-        if (hash == current) {
-          upd->BindNull(2).BindNull(3);
-        } else {
-          upd->Bind(2, j.payload).Bind(3, hash);
-        }
-        XEROD_TRY(upd->Run());
-        result = EnqueueResult{EnqueueOutcome::kDeferred, id};
-      }
-    } else if (succeeded_job && succeeded_job->hash == hash) {
-      result = EnqueueResult{EnqueueOutcome::kUnchanged, succeeded_job->id};
-    } else if (succeeded_job) {
-      auto id = InsertJob(j, hash, JobOperation::kUpdate, succeeded_job->xero_id, false, events);
-      if (!id) return Fail(id.error());
-      result = EnqueueResult{EnqueueOutcome::kUpdateCreated, *id};
-    } else {
-      // Never copied. If an earlier job of it ended without its outcome being
-      // known, the document may be in Xero: the new job looks it up first.
-      auto id = InsertJob(j, hash, JobOperation::kCreate, std::nullopt, history.unresolved, events);
-      if (!id) return Fail(id.error());
-      result = EnqueueResult{EnqueueOutcome::kCreated, *id};
-    }
-    switch (result->outcome) {
-      case EnqueueOutcome::kCreated:
-        ++events.counters.created;
-        break;
-      case EnqueueOutcome::kUnchanged:
-        ++events.counters.unchanged;
-        break;
-      case EnqueueOutcome::kReplaced:
-        ++events.counters.replaced;
-        break;
-      case EnqueueOutcome::kUpdateCreated:
-        ++events.counters.update_created;
-        break;
-      case EnqueueOutcome::kDeferred:
-        ++events.counters.deferred;
-        break;
-    }
+    auto result = EnqueueOne(j, now, events);
+    if (!result) return Fail(result.error());
+    CountEnqueued(result->outcome, events.counters);
     results.push_back(*result);
   }
   return results;
+}
+
+Result<EnqueueResult> JobStore::EnqueueOne(const NewJob& j, std::int64_t now, Events& events) {
+  auto hash = Sha256Hex(j.payload);
+  if (!hash) return Fail(hash.error());
+  // What dedupe needs of the document's history: its unfinished job, if any
+  // (jobs_pending_key, unique), else its settled jobs (jobs_done_key: the
+  // newest success, unresolved ends). One index seek, two without an
+  // unfinished job; a new document finds nothing in either.
+  auto unfinished = FindUnfinished(j);
+  if (!unfinished) return Fail(unfinished.error());
+  DocumentHistory history;
+  if (!*unfinished) {
+    auto read = History(j.connection, j.kind, j.source_id);
+    if (!read) return Fail(read.error());
+    history = std::move(*read);
+  }
+  const EnqueueDecision d = DecideEnqueue(FactsOf(*hash, *unfinished, history));
+  switch (d.action) {
+    case EnqueueAction::kKeepUnfinished:
+      return EnqueueResult{d.outcome, (*unfinished)->id};
+    case EnqueueAction::kKeepCopy:
+      return EnqueueResult{d.outcome, history.succeeded_id};
+    case EnqueueAction::kReplaceContent:
+    case EnqueueAction::kSetNewerContent:
+    case EnqueueAction::kClearNewerContent:
+      XEROD_TRY(UpdateUnfinished(d.action, (*unfinished)->id, j, *hash, now));
+      return EnqueueResult{d.outcome, (*unfinished)->id};
+    case EnqueueAction::kInsertUpdate:
+    case EnqueueAction::kInsertCreate:
+      break;
+  }
+  auto id =
+      d.action == EnqueueAction::kInsertUpdate
+          ? InsertJob(j, *hash, JobOperation::kUpdate, history.xero_id, false, events)
+          : InsertJob(j, *hash, JobOperation::kCreate, std::nullopt, d.needs_reconcile, events);
+  if (!id) return Fail(id.error());
+  return EnqueueResult{d.outcome, *id};
+}
+
+Result<std::optional<JobStore::Unfinished>> JobStore::FindUnfinished(const NewJob& j) {
+  XEROD_PREPARE(find, PendingOfDocumentSql());
+  find->BindNoCopy(1, j.connection).BindNoCopy(2, ToString(j.kind)).BindNoCopy(3, j.source_id);
+  auto row = find->Step();
+  if (!row) return Fail(row.error());
+  if (!*row) return std::optional<Unfinished>();
+  return Unfinished{find->Int(0), ParseJobState(find->Text(1)).value_or(JobState::kQueued),
+                    find->Text(2), find->OptText(3)};
+}
+
+EnqueueFacts JobStore::FactsOf(const std::string& hash, const std::optional<Unfinished>& unfinished,
+                               const DocumentHistory& history) {
+  EnqueueFacts facts;
+  facts.hash = hash;
+  if (unfinished) {
+    facts.unfinished.emplace();
+    facts.unfinished->state = unfinished->state;
+    facts.unfinished->content_hash = unfinished->content_hash;
+    if (unfinished->newer_hash) facts.unfinished->newer_hash = *unfinished->newer_hash;
+  }
+  if (history.succeeded_id != 0) facts.copied_hash = history.succeeded_hash;
+  facts.unresolved = history.unresolved;
+  return facts;
+}
+
+Status JobStore::UpdateUnfinished(EnqueueAction action, std::int64_t id, const NewJob& j,
+                                  const std::string& hash, std::int64_t now) {
+  if (action == EnqueueAction::kReplaceContent) {
+    XEROD_PREPARE(upd,
+                  "UPDATE jobs SET payload = ?2, content_hash = ?3, updated_at = ?4 WHERE id = ?1");
+    upd->Bind(1, id).Bind(2, j.payload).Bind(3, hash).Bind(4, now);
+    return upd->Run();
+  }
+  XEROD_PREPARE(upd,
+                "UPDATE jobs SET pending_payload = ?2, pending_hash = ?3, updated_at = ?4 "
+                "WHERE id = ?1");
+  upd->Bind(1, id).Bind(4, now);
+  if (action == EnqueueAction::kClearNewerContent) {
+    upd->BindNull(2).BindNull(3);
+  } else {
+    upd->Bind(2, j.payload).Bind(3, hash);
+  }
+  return upd->Run();
 }
 
 Result<JobStore::DocumentHistory> JobStore::History(const std::string& connection,
@@ -506,144 +514,176 @@ Result<CompleteResult> JobStore::Complete(const std::vector<JobOutcome>& outcome
 }
 
 Status JobStore::ApplyOutcome(const Job& job, const JobOutcome& o, Events& events) {
-  const TimePoint now_tp = clock_.Now();
-  const std::int64_t now = ToUnixMillis(now_tp);
-  // Newer content that arrived while the job was in flight.
-  std::optional<std::string> pending;
-  if (job.has_newer_content) {
-    XEROD_PREPARE(q, "SELECT pending_payload FROM jobs WHERE id = ?1");
-    q->Bind(1, job.id);
-    auto row = q->Step();
-    if (!row) return Fail(row.error());
-    if (*row) pending = q->OptText(0);
+  const std::optional<OutcomeDecision> d = DecideOutcome(OutcomeFacts{
+      .outcome = o.kind,
+      .kind = job.kind,
+      .attempts = job.attempts,
+      .max_attempts = job.max_attempts,
+      .needs_reconcile = job.needs_reconcile,
+      .resolved = o.resolved,
+      .has_newer_content = job.has_newer_content,
+  });
+  if (!d) return Fail(Code::kInternal, "unhandled outcome kind");
+  const TimePoint now = clock_.Now();
+  // Newer content that arrived while the job was in flight, for its own job.
+  std::optional<std::string> newer;
+  if (d->newer == NewerContent::kFollowUpUpdate ||
+      d->newer == NewerContent::kFollowUpSameOperation) {
+    auto read = NewerPayload(job.id);
+    if (!read) return Fail(read.error());
+    newer = std::move(*read);
   }
-  auto follow_up = [&](JobOperation op, std::optional<std::string> previous) -> Status {
-    if (!pending) return Ok();
-    NewJob next{job.connection, job.kind, job.source_id, *pending, job.depends_on.value_or("")};
-    auto hash = Sha256Hex(*pending);
-    if (!hash) return Fail(hash.error());
-    auto id = InsertJob(next, *hash, op, previous, false, events);
-    if (!id) return Fail(id.error());
-    ++events.counters.update_created;
-    return Ok();
-  };
-  auto apply_pending = [&]() -> Status {
-    XEROD_PREPARE(q,
+  if (d->park) {
+    ++events.counters.parked;
+    auto hold = SetHold(job.connection, std::nullopt, true,
+                        o.messages.empty() ? "connection-level failure" : o.messages, events);
+    if (!hold) return Fail(hold.error());
+  }
+  switch (d->state) {
+    case JobState::kSucceeded:
+      return Succeed(job, o, *d, newer, now, events);
+    case JobState::kDead:
+      return Die(job, o, *d, newer, now, events);
+    case JobState::kCancelled:
+      return Skip(job, o, *d, now, events);
+    default:  // kQueued, kRetrying, kUnknown
+      return RunAgain(job, o, *d, now, events);
+  }
+}
+
+Status JobStore::Succeed(const Job& job, const JobOutcome& o, const OutcomeDecision& d,
+                         const std::optional<std::string>& newer, TimePoint now, Events& events) {
+  XEROD_PREPARE(q,
+                "UPDATE jobs SET state = 'succeeded', needs_reconcile = 0, xero_id = ?2, "
+                "xero_link = ?3, warning = ?4, last_error = NULL, pending_payload = NULL, "
+                "pending_hash = NULL, finished_at = ?5, updated_at = ?5 WHERE id = ?1");
+  q->Bind(1, job.id)
+      .Bind(2, NonEmpty(o.xero_id))
+      .Bind(3, NonEmpty(o.xero_link))
+      .Bind(4, NonEmpty(o.warning))
+      .Bind(5, ToUnixMillis(now));
+  XEROD_TRY(q->Run());
+  ++events.counters.succeeded;
+  std::optional<std::string> xero_id = NonEmpty(o.xero_id);
+  if (!xero_id) xero_id = job.previous_xero_id;
+  JobStateChange change{job.id,
+                        job.connection,
+                        job.kind,
+                        job.source_id,
+                        JobState::kSucceeded,
+                        job.next_run_at,
+                        {},
+                        xero_id.value_or(""),
+                        o.xero_link,
+                        o.warning};
+  events.jobs.push_back(std::move(change));
+  if (d.newer == NewerContent::kFollowUpUpdate) {
+    XEROD_TRY(FollowUp(job, newer, JobOperation::kUpdate, xero_id, events));
+  }
+  // Payments that waited for this invoice may go now.
+  if (d.wake_dependents) return WakeDependents(job, now, events);
+  return Ok();
+}
+
+Status JobStore::Die(const Job& job, const JobOutcome& o, const OutcomeDecision& d,
+                     const std::optional<std::string>& newer, TimePoint now, Events& events) {
+  XEROD_PREPARE(q,
+                "UPDATE jobs SET state = 'dead', needs_reconcile = ?2, last_error = ?3, "
+                "finished_at = ?4, updated_at = ?4 WHERE id = ?1");
+  q->Bind(1, job.id)
+      .Bind(2, d.needs_reconcile ? 1 : 0)
+      .Bind(3, o.messages)
+      .Bind(4, ToUnixMillis(now));
+  XEROD_TRY(q->Run());
+  ++events.counters.dead;
+  Emit(events, job, JobState::kDead, job.next_run_at, o.messages);
+  if (d.newer != NewerContent::kFollowUpSameOperation || !newer) return Ok();
+  // Nothing of this job reached Xero: the newer content gets a job of its own.
+  XEROD_PREPARE(clear, "UPDATE jobs SET pending_payload = NULL, pending_hash = NULL WHERE id = ?1");
+  clear->Bind(1, job.id);
+  XEROD_TRY(clear->Run());
+  return FollowUp(job, newer, job.operation, job.previous_xero_id, events);
+}
+
+Status JobStore::Skip(const Job& job, const JobOutcome& o, const OutcomeDecision& d, TimePoint now,
+                      Events& events) {
+  XEROD_PREPARE(q,
+                "UPDATE jobs SET state = 'cancelled', attempts = attempts - ?4, last_error = ?2, "
+                "pending_payload = NULL, pending_hash = NULL, finished_at = ?3, "
+                "updated_at = ?3 WHERE id = ?1");
+  q->Bind(1, job.id).Bind(2, o.messages).Bind(3, ToUnixMillis(now)).Bind(4, d.refund);
+  XEROD_TRY(q->Run());
+  ++events.counters.cancelled;
+  Emit(events, job, JobState::kCancelled, job.next_run_at, o.messages);
+  return Ok();
+}
+
+Status JobStore::RunAgain(const Job& job, const JobOutcome& o, const OutcomeDecision& d,
+                          TimePoint now, Events& events) {
+  static const std::string kNoError;
+  const std::string& error =
+      !d.keep_last_error ? o.messages : (job.last_error ? *job.last_error : kNoError);
+  const TimePoint at = NextRunAt(job, o, d.run_at, now);
+  XEROD_PREPARE(q,
+                "UPDATE jobs SET state = ?2, needs_reconcile = ?3, next_run_at = ?4, "
+                "last_error = ?5, attempts = attempts - ?6, updated_at = ?7 WHERE id = ?1");
+  q->Bind(1, job.id)
+      .Bind(2, ToString(d.state))
+      .Bind(3, d.needs_reconcile ? 1 : 0)
+      .Bind(4, ToUnixMillis(at))
+      .Bind(5, NonEmpty(error))
+      .Bind(6, d.refund)
+      .Bind(7, ToUnixMillis(now));
+  XEROD_TRY(q->Run());
+  if (d.newer == NewerContent::kApply) {
+    // The newer content is what the next attempt sends.
+    XEROD_PREPARE(apply,
                   "UPDATE jobs SET payload = pending_payload, content_hash = pending_hash, "
                   "pending_payload = NULL, pending_hash = NULL WHERE id = ?1 AND "
                   "pending_payload IS NOT NULL");
-    q->Bind(1, job.id);
-    return q->Run();
-  };
-  auto dead = [&](bool reconcile, const std::string& error) -> Status {
-    XEROD_PREPARE(q,
-                  "UPDATE jobs SET state = 'dead', needs_reconcile = ?2, last_error = ?3, "
-                  "finished_at = ?4, updated_at = ?4 WHERE id = ?1");
-    q->Bind(1, job.id).Bind(2, reconcile ? 1 : 0).Bind(3, error).Bind(4, now);
-    XEROD_TRY(q->Run());
-    ++events.counters.dead;
-    Emit(events, job, JobState::kDead, job.next_run_at, error);
-    if (!reconcile && pending) {
-      // Nothing of this job reached Xero: the newer content gets a job of its own.
-      XEROD_PREPARE(clear,
-                    "UPDATE jobs SET pending_payload = NULL, pending_hash = NULL WHERE id = ?1");
-      clear->Bind(1, job.id);
-      XEROD_TRY(clear->Run());
-      return follow_up(job.operation, job.previous_xero_id);
-    }
-    return Ok();
-  };
-  auto again = [&](JobState state, bool reconcile, TimePoint at, const std::string& error,
-                   int refund) -> Status {
-    XEROD_PREPARE(q,
-                  "UPDATE jobs SET state = ?2, needs_reconcile = ?3, next_run_at = ?4, "
-                  "last_error = ?5, attempts = attempts - ?6, updated_at = ?7 WHERE id = ?1");
-    q->Bind(1, job.id)
-        .Bind(2, ToString(state))
-        .Bind(3, reconcile ? 1 : 0)
-        .Bind(4, ToUnixMillis(at))
-        .Bind(5, NonEmpty(error))
-        .Bind(6, refund)
-        .Bind(7, now);
-    XEROD_TRY(q->Run());
-    if (!reconcile && pending) XEROD_TRY(apply_pending());
-    Emit(events, job, state, at, error);
-    return Ok();
-  };
-
-  switch (o.kind) {
-    case OutcomeKind::kSucceeded:
-    case OutcomeKind::kReconciledFound: {
-      XEROD_PREPARE(q,
-                    "UPDATE jobs SET state = 'succeeded', needs_reconcile = 0, xero_id = ?2, "
-                    "xero_link = ?3, warning = ?4, last_error = NULL, pending_payload = NULL, "
-                    "pending_hash = NULL, finished_at = ?5, updated_at = ?5 WHERE id = ?1");
-      q->Bind(1, job.id)
-          .Bind(2, NonEmpty(o.xero_id))
-          .Bind(3, NonEmpty(o.xero_link))
-          .Bind(4, NonEmpty(o.warning))
-          .Bind(5, now);
-      XEROD_TRY(q->Run());
-      ++events.counters.succeeded;
-      std::optional<std::string> xero_id = NonEmpty(o.xero_id);
-      if (!xero_id) xero_id = job.previous_xero_id;
-      JobStateChange change{job.id,
-                            job.connection,
-                            job.kind,
-                            job.source_id,
-                            JobState::kSucceeded,
-                            job.next_run_at,
-                            {},
-                            xero_id.value_or(""),
-                            o.xero_link,
-                            o.warning};
-      events.jobs.push_back(std::move(change));
-      XEROD_TRY(follow_up(JobOperation::kUpdate, xero_id));
-      // Payments that waited for this invoice may go now.
-      if (job.kind == DocumentType::kInvoice) return WakeDependents(job, now_tp, events);
-      return Ok();
-    }
-    case OutcomeKind::kWaiting:
-      // Not sent: the dependency is not ready. Queued again, attempt refunded.
-      return again(JobState::kQueued, job.needs_reconcile,
-                   now_tp + std::max(o.retry_after.value_or(Duration(0)), Duration(0)), o.messages,
-                   1);
-    case OutcomeKind::kSkipped: {
-      XEROD_PREPARE(
-          q,
-          "UPDATE jobs SET state = 'cancelled', attempts = attempts - 1, last_error = ?2, "
-          "pending_payload = NULL, pending_hash = NULL, finished_at = ?3, "
-          "updated_at = ?3 WHERE id = ?1");
-      q->Bind(1, job.id).Bind(2, o.messages).Bind(3, now);
-      XEROD_TRY(q->Run());
-      ++events.counters.cancelled;
-      Emit(events, job, JobState::kCancelled, job.next_run_at, o.messages);
-      return Ok();
-    }
-    case OutcomeKind::kReconciledNotFound:
-      // Not in Xero: send it now; the lookup does not count as an attempt.
-      return again(JobState::kQueued, false, now_tp, job.last_error.value_or(""), 1);
-    case OutcomeKind::kConnection: {
-      ++events.counters.parked;
-      auto hold = SetHold(job.connection, std::nullopt, true,
-                          o.messages.empty() ? "connection-level failure" : o.messages, events);
-      if (!hold) return Fail(hold.error());
-      return again(JobState::kQueued, job.needs_reconcile, now_tp, o.messages, 1);
-    }
-    case OutcomeKind::kPermanent:
-      return dead(job.needs_reconcile && !o.resolved, o.messages);
-    case OutcomeKind::kTransient:
-      if (job.attempts >= job.max_attempts) return dead(job.needs_reconcile, o.messages);
-      ++events.counters.retried;
-      return again(JobState::kRetrying, job.needs_reconcile,
-                   now_tp + RetryDelay(config_, job.attempts, o.retry_after, rng_), o.messages, 0);
-    case OutcomeKind::kUnknown:
-      if (job.attempts >= job.max_attempts) return dead(true, o.messages);
-      ++events.counters.unknown;
-      return again(JobState::kUnknown, true,
-                   now_tp + RetryDelay(config_, job.attempts, o.retry_after, rng_), o.messages, 0);
+    apply->Bind(1, job.id);
+    XEROD_TRY(apply->Run());
   }
-  return Fail(Code::kInternal, "unhandled outcome kind");
+  if (d.state == JobState::kRetrying) ++events.counters.retried;
+  if (d.state == JobState::kUnknown) ++events.counters.unknown;
+  Emit(events, job, d.state, at, error);
+  return Ok();
+}
+
+TimePoint JobStore::NextRunAt(const Job& job, const JobOutcome& o, RunAt run_at, TimePoint now) {
+  switch (run_at) {
+    case RunAt::kUnchanged:
+      return job.next_run_at;
+    case RunAt::kNow:
+      break;
+    case RunAt::kAfterWait:
+      return now + std::max(o.retry_after.value_or(Duration(0)), Duration(0));
+    case RunAt::kBackoff:
+      return now + RetryDelay(config_, job.attempts, o.retry_after, rng_);
+  }
+  return now;
+}
+
+Result<std::optional<std::string>> JobStore::NewerPayload(std::int64_t job_id) {
+  XEROD_PREPARE(q, "SELECT pending_payload FROM jobs WHERE id = ?1");
+  q->Bind(1, job_id);
+  auto row = q->Step();
+  if (!row) return Fail(row.error());
+  if (!*row) return std::optional<std::string>();
+  return q->OptText(0);
+}
+
+Status JobStore::FollowUp(const Job& job, const std::optional<std::string>& payload,
+                          JobOperation op, const std::optional<std::string>& previous_xero_id,
+                          Events& events) {
+  if (!payload) return Ok();
+  NewJob next{job.connection, job.kind, job.source_id, *payload, job.depends_on.value_or("")};
+  auto hash = Sha256Hex(*payload);
+  if (!hash) return Fail(hash.error());
+  auto id = InsertJob(next, *hash, op, previous_xero_id, false, events);
+  if (!id) return Fail(id.error());
+  ++events.counters.update_created;
+  return Ok();
 }
 
 }  // namespace xerod::queue

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "queue/job_decisions.h"
 #include "store/sqlite.h"
 #include "xerod/job_queue.h"
 
@@ -81,6 +82,16 @@ class JobStore {
   Result<std::int64_t> InsertJob(const NewJob& job, const std::string& hash, JobOperation op,
                                  const std::optional<std::string>& previous_xero_id,
                                  bool needs_reconcile, Events& events);
+
+  // ---- Enqueue: read the document's history, DecideEnqueue(), write. ----
+  // The document's unfinished job (jobs_pending_key: at most one).
+  struct Unfinished {
+    std::int64_t id = 0;
+    JobState state = JobState::kQueued;
+    std::string content_hash;
+    std::optional<std::string> newer_hash;  // column pending_hash
+  };
+  Result<std::optional<Unfinished>> FindUnfinished(const NewJob& job);
   // What the document's settled jobs say: its newest success (succeeded_id
   // 0 if none), and whether a job after it ended dead or cancelled without
   // its outcome being learnt (the document may be in Xero).
@@ -92,14 +103,40 @@ class JobStore {
   };
   Result<DocumentHistory> History(const std::string& connection, DocumentType kind,
                                   const std::string& source_id);
+  // Views into the arguments, which must outlive the result.
+  static EnqueueFacts FactsOf(const std::string& hash, const std::optional<Unfinished>& unfinished,
+                              const DocumentHistory& history);
+  Result<EnqueueResult> EnqueueOne(const NewJob& job, std::int64_t now, Events& events);
+  // kReplaceContent, kSetNewerContent or kClearNewerContent of the unfinished job `id`.
+  Status UpdateUnfinished(EnqueueAction action, std::int64_t id, const NewJob& job,
+                          const std::string& hash, std::int64_t now);
+
+  // ---- Payments and their invoices. ----
   // The state of a payment's invoice within `connection`.
   Result<JobDependency> Dependency(const std::string& connection, const std::string& invoice_id);
   // Whether a job may depend on another (dependents_).
   Result<bool> MayHaveDependents();
   // Makes the payments waiting for `invoice` due at `now`.
   Status WakeDependents(const Job& invoice, TimePoint now, Events& events);
+
+  // ---- Complete: DecideOutcome(), then the writes of the job's new state. ----
   Status FinishAttempt(const Job& job, const JobOutcome& outcome);
   Status ApplyOutcome(const Job& job, const JobOutcome& outcome, Events& events);
+  // `newer`: the job's newer content, read when the decision makes a job of it.
+  Status Succeed(const Job& job, const JobOutcome& outcome, const OutcomeDecision& d,
+                 const std::optional<std::string>& newer, TimePoint now, Events& events);
+  Status Die(const Job& job, const JobOutcome& outcome, const OutcomeDecision& d,
+             const std::optional<std::string>& newer, TimePoint now, Events& events);
+  Status Skip(const Job& job, const JobOutcome& outcome, const OutcomeDecision& d, TimePoint now,
+              Events& events);
+  Status RunAgain(const Job& job, const JobOutcome& outcome, const OutcomeDecision& d,
+                  TimePoint now, Events& events);
+  // Draws from rng_ for RunAt::kBackoff.
+  TimePoint NextRunAt(const Job& job, const JobOutcome& outcome, RunAt run_at, TimePoint now);
+  Result<std::optional<std::string>> NewerPayload(std::int64_t job_id);
+  // A new job of `job`'s document carrying `payload` (none: does nothing).
+  Status FollowUp(const Job& job, const std::optional<std::string>& payload, JobOperation op,
+                  const std::optional<std::string>& previous_xero_id, Events& events);
   void Emit(Events& events, const Job& job, JobState state, TimePoint next_run_at,
             std::string error = {});
 
