@@ -156,7 +156,7 @@ void CountEnqueued(EnqueueOutcome outcome, QueueCounters& counters) {
 JobStore::JobStore(store::Db& db, const QueueConfig& config, Clock& clock, std::uint64_t seed)
     : db_(db), config_(config), clock_(clock), rng_(seed) {}
 
-Result<store::Statement*> JobStore::Prepare(std::string_view sql) {
+Result<JobStore::Use> JobStore::Statement(std::string_view sql) {
   auto it = statements_.find(sql);
   if (it == statements_.end()) {
     auto stmt = db_.Prepare(sql);
@@ -164,7 +164,7 @@ Result<store::Statement*> JobStore::Prepare(std::string_view sql) {
     it = statements_.emplace(std::string(sql), std::move(*stmt)).first;
   }
   // Already reset: every use is a Use, which resets (and unbinds) when it ends.
-  return &it->second;
+  return Use(&it->second);
 }
 
 void JobStore::Emit(Events& events, const Job& job, JobState state, TimePoint next_run_at,
@@ -177,11 +177,13 @@ Result<std::int64_t> JobStore::InsertJob(const NewJob& job, const std::string& h
                                          JobOperation op,
                                          const std::optional<std::string>& previous_xero_id,
                                          bool needs_reconcile, Events& events) {
-  XEROD_PREPARE(ins,
-                "INSERT INTO jobs (connection, kind, source_id, operation, previous_xero_id, "
-                "payload, content_hash, state, max_attempts, next_run_at, created_at, updated_at, "
-                "needs_reconcile, depends_on) "
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', ?8, ?9, ?9, ?9, ?10, ?11)");
+  auto prepared = Statement(
+      "INSERT INTO jobs (connection, kind, source_id, operation, previous_xero_id, "
+      "payload, content_hash, state, max_attempts, next_run_at, created_at, updated_at, "
+      "needs_reconcile, depends_on) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', ?8, ?9, ?9, ?9, ?10, ?11)");
+  if (!prepared) return Fail(prepared.error());
+  Use& ins = *prepared;
   const TimePoint now = clock_.Now();
   // Not copied: `job`, `hash` and the ToString() tables outlive this statement's use.
   ins->BindNoCopy(1, job.connection)
@@ -200,7 +202,7 @@ Result<std::int64_t> JobStore::InsertJob(const NewJob& job, const std::string& h
     ins->BindNoCopy(11, job.depends_on);
     dependents_ = true;
   }
-  XEROD_TRY(ins->Run());
+  if (auto s = ins->Run(); !s) return Fail(s.error());
   const std::int64_t id = db_.LastInsertId();
   events.jobs.push_back(
       JobStateChange{id, job.connection, job.kind, job.source_id, JobState::kQueued, now, {}});
@@ -253,7 +255,8 @@ Result<EnqueueResult> JobStore::EnqueueOne(const NewJob& j, std::int64_t now, Ev
     case EnqueueAction::kReplaceContent:
     case EnqueueAction::kSetNewerContent:
     case EnqueueAction::kClearNewerContent:
-      XEROD_TRY(UpdateUnfinished(d.action, (*unfinished)->id, j, *hash, now));
+      if (auto s = UpdateUnfinished(d.action, (*unfinished)->id, j, *hash, now); !s)
+        return Fail(s.error());
       return EnqueueResult{d.outcome, (*unfinished)->id};
     case EnqueueAction::kInsertUpdate:
     case EnqueueAction::kInsertCreate:
@@ -268,7 +271,9 @@ Result<EnqueueResult> JobStore::EnqueueOne(const NewJob& j, std::int64_t now, Ev
 }
 
 Result<std::optional<JobStore::Unfinished>> JobStore::FindUnfinished(const NewJob& j) {
-  XEROD_PREPARE(find, PendingOfDocumentSql());
+  auto prepared = Statement(PendingOfDocumentSql());
+  if (!prepared) return Fail(prepared.error());
+  Use& find = *prepared;
   find->BindNoCopy(1, j.connection).BindNoCopy(2, ToString(j.kind)).BindNoCopy(3, j.source_id);
   auto row = find->Step();
   if (!row) return Fail(row.error());
@@ -295,14 +300,18 @@ EnqueueFacts JobStore::FactsOf(const std::string& hash, const std::optional<Unfi
 Status JobStore::UpdateUnfinished(EnqueueAction action, std::int64_t id, const NewJob& j,
                                   const std::string& hash, std::int64_t now) {
   if (action == EnqueueAction::kReplaceContent) {
-    XEROD_PREPARE(upd,
-                  "UPDATE jobs SET payload = ?2, content_hash = ?3, updated_at = ?4 WHERE id = ?1");
+    auto prepared =
+        Statement("UPDATE jobs SET payload = ?2, content_hash = ?3, updated_at = ?4 WHERE id = ?1");
+    if (!prepared) return Fail(prepared.error());
+    Use& upd = *prepared;
     upd->Bind(1, id).Bind(2, j.payload).Bind(3, hash).Bind(4, now);
     return upd->Run();
   }
-  XEROD_PREPARE(upd,
-                "UPDATE jobs SET pending_payload = ?2, pending_hash = ?3, updated_at = ?4 "
-                "WHERE id = ?1");
+  auto prepared = Statement(
+      "UPDATE jobs SET pending_payload = ?2, pending_hash = ?3, updated_at = ?4 "
+      "WHERE id = ?1");
+  if (!prepared) return Fail(prepared.error());
+  Use& upd = *prepared;
   upd->Bind(1, id).Bind(4, now);
   if (action == EnqueueAction::kClearNewerContent) {
     upd->BindNull(2).BindNull(3);
@@ -315,7 +324,9 @@ Status JobStore::UpdateUnfinished(EnqueueAction action, std::int64_t id, const N
 Result<JobStore::DocumentHistory> JobStore::History(const std::string& connection,
                                                     DocumentType kind,
                                                     const std::string& source_id) {
-  XEROD_PREPARE(find, DocumentHistorySql());
+  auto prepared = Statement(DocumentHistorySql());
+  if (!prepared) return Fail(prepared.error());
+  Use& find = *prepared;
   find->BindNoCopy(1, connection).BindNoCopy(2, ToString(kind)).BindNoCopy(3, source_id);
   DocumentHistory h;
   // Newest first: unresolved ends after the newest success, then that success.
@@ -341,7 +352,9 @@ Result<JobDependency> JobStore::Dependency(const std::string& connection,
   JobDependency d;
   d.source_id = invoice_id;
   {
-    XEROD_PREPARE(find, PendingOfDocumentSql());
+    auto prepared = Statement(PendingOfDocumentSql());
+    if (!prepared) return Fail(prepared.error());
+    Use& find = *prepared;
     find->BindNoCopy(1, connection)
         .BindNoCopy(2, ToString(DocumentType::kInvoice))
         .BindNoCopy(3, invoice_id);
@@ -360,7 +373,10 @@ Result<JobDependency> JobStore::Dependency(const std::string& connection,
 
 Result<bool> JobStore::MayHaveDependents() {
   if (!dependents_) {
-    XEROD_PREPARE(any, "SELECT 1 FROM jobs INDEXED BY jobs_waiting WHERE depends_on IS NOT NULL");
+    auto prepared =
+        Statement("SELECT 1 FROM jobs INDEXED BY jobs_waiting WHERE depends_on IS NOT NULL");
+    if (!prepared) return Fail(prepared.error());
+    Use& any = *prepared;
     auto row = any->Step();
     if (!row) return Fail(row.error());
     dependents_ = *row;
@@ -372,7 +388,9 @@ Status JobStore::WakeDependents(const Job& invoice, TimePoint now, Events& event
   auto may = MayHaveDependents();
   if (!may) return Fail(may.error());
   if (!*may) return Ok();
-  XEROD_PREPARE(wake, WakeDependentsSql());
+  auto prepared = Statement(WakeDependentsSql());
+  if (!prepared) return Fail(prepared.error());
+  Use& wake = *prepared;
   wake->BindNoCopy(1, invoice.connection)
       .BindNoCopy(2, invoice.source_id)
       .Bind(3, ToUnixMillis(now));
@@ -393,7 +411,9 @@ Status JobStore::WakeDependents(const Job& invoice, TimePoint now, Events& event
 }
 
 Result<std::optional<TimePoint>> JobStore::NextDue(const std::string& connection) {
-  XEROD_PREPARE(q, NextDueSql());
+  auto prepared = Statement(NextDueSql());
+  if (!prepared) return Fail(prepared.error());
+  Use& q = *prepared;
   q->Bind(1, connection);
   auto row = q->Step();
   if (!row) return Fail(row.error());
@@ -405,9 +425,11 @@ Result<ClaimedBatch> JobStore::Claim(const std::string& connection, int max, Eve
   ClaimedBatch batch;
   const std::int64_t now = ToUnixMillis(clock_.Now());
   {
-    XEROD_PREPARE(held,
-                  "SELECT count(*) FROM queue_holds WHERE scope IN ('*', ?1) AND "
-                  "(paused = 1 OR parked = 1)");
+    auto prepared = Statement(
+        "SELECT count(*) FROM queue_holds WHERE scope IN ('*', ?1) AND "
+        "(paused = 1 OR parked = 1)");
+    if (!prepared) return Fail(prepared.error());
+    Use& held = *prepared;
     held->Bind(1, connection);
     auto row = held->Step();
     if (!row) return Fail(row.error());
@@ -416,7 +438,9 @@ Result<ClaimedBatch> JobStore::Claim(const std::string& connection, int max, Eve
   if (!batch.held && max > 0) {
     std::vector<std::int64_t> ids;
     {
-      XEROD_PREPARE(ready, ReadySql());
+      auto prepared = Statement(ReadySql());
+      if (!prepared) return Fail(prepared.error());
+      Use& ready = *prepared;
       ready->Bind(1, connection).Bind(2, now).Bind(3, max);
       while (true) {
         auto row = ready->Step();
@@ -426,28 +450,16 @@ Result<ClaimedBatch> JobStore::Claim(const std::string& connection, int max, Eve
       }
     }
     for (std::int64_t id : ids) {
-      XEROD_PREPARE(claim, ClaimSql());
-      claim->Bind(1, id).Bind(2, now);
-      auto row = claim->Step();
-      if (!row) return Fail(row.error());
-      if (!*row) return Fail(Code::kInternal, fmt::format("job {} vanished while claimed", id));
-      Job job = ReadJob(*claim, /*with_payload=*/true);
-      XEROD_TRY(claim->Run());  // finish the RETURNING statement
-      if (job.depends_on) {
-        auto dependency = Dependency(connection, *job.depends_on);
+      auto job = ClaimJob(id, now);
+      if (!job) return Fail(job.error());
+      if (job->depends_on) {
+        auto dependency = Dependency(connection, *job->depends_on);
         if (!dependency) return Fail(dependency.error());
-        job.dependency = std::move(*dependency);
+        job->dependency = std::move(*dependency);
       }
-      XEROD_PREPARE(attempt,
-                    "INSERT INTO job_attempts (job_id, number, reconcile, started_at) "
-                    "VALUES (?1, ?2, ?3, ?4)");
-      attempt->Bind(1, job.id)
-          .Bind(2, job.attempts)
-          .Bind(3, job.needs_reconcile ? 1 : 0)
-          .Bind(4, now);
-      XEROD_TRY(attempt->Run());
-      Emit(events, job, JobState::kRunning, job.next_run_at);
-      batch.jobs.push_back(std::move(job));
+      if (auto s = StartAttempt(*job, now); !s) return Fail(s.error());
+      Emit(events, *job, JobState::kRunning, job->next_run_at);
+      batch.jobs.push_back(std::move(*job));
     }
     events.counters.claimed += batch.jobs.size();
   }
@@ -457,8 +469,32 @@ Result<ClaimedBatch> JobStore::Claim(const std::string& connection, int max, Eve
   return batch;
 }
 
+Result<Job> JobStore::ClaimJob(std::int64_t id, std::int64_t now) {
+  auto prepared = Statement(ClaimSql());
+  if (!prepared) return Fail(prepared.error());
+  Use& claim = *prepared;
+  claim->Bind(1, id).Bind(2, now);
+  auto row = claim->Step();
+  if (!row) return Fail(row.error());
+  if (!*row) return Fail(Code::kInternal, fmt::format("job {} vanished while claimed", id));
+  Job job = ReadJob(*claim, /*with_payload=*/true);
+  if (auto s = claim->Run(); !s) return Fail(s.error());  // finish the RETURNING statement
+  return job;
+}
+
+Status JobStore::StartAttempt(const Job& job, std::int64_t now) {
+  auto prepared = Statement(
+      "INSERT INTO job_attempts (job_id, number, reconcile, started_at) VALUES (?1, ?2, ?3, ?4)");
+  if (!prepared) return Fail(prepared.error());
+  Use& attempt = *prepared;
+  attempt->Bind(1, job.id).Bind(2, job.attempts).Bind(3, job.needs_reconcile ? 1 : 0).Bind(4, now);
+  return attempt->Run();
+}
+
 Result<std::optional<Job>> JobStore::LoadJob(std::int64_t id, bool with_payload) {
-  XEROD_PREPARE(q, LoadJobSql(with_payload));
+  auto prepared = Statement(LoadJobSql(with_payload));
+  if (!prepared) return Fail(prepared.error());
+  Use& q = *prepared;
   q->Bind(1, id);
   auto row = q->Step();
   if (!row) return Fail(row.error());
@@ -470,16 +506,20 @@ Status JobStore::FinishAttempt(const Job& job, const JobOutcome& o) {
   if (o.kind == OutcomeKind::kWaiting || o.kind == OutcomeKind::kSkipped) {
     // Nothing was sent: the attempt did not happen (a payment waiting hours
     // for its invoice would otherwise pile up rows).
-    XEROD_PREPARE(del,
-                  "DELETE FROM job_attempts WHERE job_id = ?1 AND number = ?2 AND "
-                  "finished_at IS NULL");
+    auto prepared = Statement(
+        "DELETE FROM job_attempts WHERE job_id = ?1 AND number = ?2 AND "
+        "finished_at IS NULL");
+    if (!prepared) return Fail(prepared.error());
+    Use& del = *prepared;
     del->Bind(1, job.id).Bind(2, job.attempts);
     return del->Run();
   }
-  XEROD_PREPARE(q,
-                "UPDATE job_attempts SET finished_at = ?3, outcome = ?4, http_status = ?5, "
-                "messages = ?6, request_id = ?7 WHERE job_id = ?1 AND number = ?2 "
-                "AND finished_at IS NULL");
+  auto prepared = Statement(
+      "UPDATE job_attempts SET finished_at = ?3, outcome = ?4, http_status = ?5, "
+      "messages = ?6, request_id = ?7 WHERE job_id = ?1 AND number = ?2 "
+      "AND finished_at IS NULL");
+  if (!prepared) return Fail(prepared.error());
+  Use& q = *prepared;
   std::optional<std::int64_t> status;
   if (o.http_status) status = *o.http_status;
   q->Bind(1, job.id)
@@ -501,8 +541,8 @@ Result<CompleteResult> JobStore::Complete(const std::vector<JobOutcome>& outcome
       ++result.stale;
       continue;
     }
-    XEROD_TRY(FinishAttempt(**job, o));
-    XEROD_TRY(ApplyOutcome(**job, o, events));
+    if (auto s = FinishAttempt(**job, o); !s) return Fail(s.error());
+    if (auto s = ApplyOutcome(**job, o, events); !s) return Fail(s.error());
     result.next_due[(*job)->connection] = std::nullopt;
   }
   for (auto& [connection, due] : result.next_due) {
@@ -553,16 +593,18 @@ Status JobStore::ApplyOutcome(const Job& job, const JobOutcome& o, Events& event
 
 Status JobStore::Succeed(const Job& job, const JobOutcome& o, const OutcomeDecision& d,
                          const std::optional<std::string>& newer, TimePoint now, Events& events) {
-  XEROD_PREPARE(q,
-                "UPDATE jobs SET state = 'succeeded', needs_reconcile = 0, xero_id = ?2, "
-                "xero_link = ?3, warning = ?4, last_error = NULL, pending_payload = NULL, "
-                "pending_hash = NULL, finished_at = ?5, updated_at = ?5 WHERE id = ?1");
+  auto prepared = Statement(
+      "UPDATE jobs SET state = 'succeeded', needs_reconcile = 0, xero_id = ?2, "
+      "xero_link = ?3, warning = ?4, last_error = NULL, pending_payload = NULL, "
+      "pending_hash = NULL, finished_at = ?5, updated_at = ?5 WHERE id = ?1");
+  if (!prepared) return Fail(prepared.error());
+  Use& q = *prepared;
   q->Bind(1, job.id)
       .Bind(2, NonEmpty(o.xero_id))
       .Bind(3, NonEmpty(o.xero_link))
       .Bind(4, NonEmpty(o.warning))
       .Bind(5, ToUnixMillis(now));
-  XEROD_TRY(q->Run());
+  if (auto s = q->Run(); !s) return Fail(s.error());
   ++events.counters.succeeded;
   std::optional<std::string> xero_id = NonEmpty(o.xero_id);
   if (!xero_id) xero_id = job.previous_xero_id;
@@ -578,7 +620,8 @@ Status JobStore::Succeed(const Job& job, const JobOutcome& o, const OutcomeDecis
                         o.warning};
   events.jobs.push_back(std::move(change));
   if (d.newer == NewerContent::kFollowUpUpdate) {
-    XEROD_TRY(FollowUp(job, newer, JobOperation::kUpdate, xero_id, events));
+    if (auto s = FollowUp(job, newer, JobOperation::kUpdate, xero_id, events); !s)
+      return Fail(s.error());
   }
   // Payments that waited for this invoice may go now.
   if (d.wake_dependents) return WakeDependents(job, now, events);
@@ -587,32 +630,34 @@ Status JobStore::Succeed(const Job& job, const JobOutcome& o, const OutcomeDecis
 
 Status JobStore::Die(const Job& job, const JobOutcome& o, const OutcomeDecision& d,
                      const std::optional<std::string>& newer, TimePoint now, Events& events) {
-  XEROD_PREPARE(q,
-                "UPDATE jobs SET state = 'dead', needs_reconcile = ?2, last_error = ?3, "
-                "finished_at = ?4, updated_at = ?4 WHERE id = ?1");
+  auto prepared = Statement(
+      "UPDATE jobs SET state = 'dead', needs_reconcile = ?2, last_error = ?3, "
+      "finished_at = ?4, updated_at = ?4 WHERE id = ?1");
+  if (!prepared) return Fail(prepared.error());
+  Use& q = *prepared;
   q->Bind(1, job.id)
       .Bind(2, d.needs_reconcile ? 1 : 0)
       .Bind(3, o.messages)
       .Bind(4, ToUnixMillis(now));
-  XEROD_TRY(q->Run());
+  if (auto s = q->Run(); !s) return Fail(s.error());
   ++events.counters.dead;
   Emit(events, job, JobState::kDead, job.next_run_at, o.messages);
   if (d.newer != NewerContent::kFollowUpSameOperation || !newer) return Ok();
   // Nothing of this job reached Xero: the newer content gets a job of its own.
-  XEROD_PREPARE(clear, "UPDATE jobs SET pending_payload = NULL, pending_hash = NULL WHERE id = ?1");
-  clear->Bind(1, job.id);
-  XEROD_TRY(clear->Run());
+  if (auto s = ClearNewerContent(job.id); !s) return Fail(s.error());
   return FollowUp(job, newer, job.operation, job.previous_xero_id, events);
 }
 
 Status JobStore::Skip(const Job& job, const JobOutcome& o, const OutcomeDecision& d, TimePoint now,
                       Events& events) {
-  XEROD_PREPARE(q,
-                "UPDATE jobs SET state = 'cancelled', attempts = attempts - ?4, last_error = ?2, "
-                "pending_payload = NULL, pending_hash = NULL, finished_at = ?3, "
-                "updated_at = ?3 WHERE id = ?1");
+  auto prepared = Statement(
+      "UPDATE jobs SET state = 'cancelled', attempts = attempts - ?4, last_error = ?2, "
+      "pending_payload = NULL, pending_hash = NULL, finished_at = ?3, "
+      "updated_at = ?3 WHERE id = ?1");
+  if (!prepared) return Fail(prepared.error());
+  Use& q = *prepared;
   q->Bind(1, job.id).Bind(2, o.messages).Bind(3, ToUnixMillis(now)).Bind(4, d.refund);
-  XEROD_TRY(q->Run());
+  if (auto s = q->Run(); !s) return Fail(s.error());
   ++events.counters.cancelled;
   Emit(events, job, JobState::kCancelled, job.next_run_at, o.messages);
   return Ok();
@@ -624,9 +669,11 @@ Status JobStore::RunAgain(const Job& job, const JobOutcome& o, const OutcomeDeci
   const std::string& error =
       !d.keep_last_error ? o.messages : (job.last_error ? *job.last_error : kNoError);
   const TimePoint at = NextRunAt(job, o, d.run_at, now);
-  XEROD_PREPARE(q,
-                "UPDATE jobs SET state = ?2, needs_reconcile = ?3, next_run_at = ?4, "
-                "last_error = ?5, attempts = attempts - ?6, updated_at = ?7 WHERE id = ?1");
+  auto prepared = Statement(
+      "UPDATE jobs SET state = ?2, needs_reconcile = ?3, next_run_at = ?4, "
+      "last_error = ?5, attempts = attempts - ?6, updated_at = ?7 WHERE id = ?1");
+  if (!prepared) return Fail(prepared.error());
+  Use& q = *prepared;
   q->Bind(1, job.id)
       .Bind(2, ToString(d.state))
       .Bind(3, d.needs_reconcile ? 1 : 0)
@@ -634,15 +681,9 @@ Status JobStore::RunAgain(const Job& job, const JobOutcome& o, const OutcomeDeci
       .Bind(5, NonEmpty(error))
       .Bind(6, d.refund)
       .Bind(7, ToUnixMillis(now));
-  XEROD_TRY(q->Run());
+  if (auto s = q->Run(); !s) return Fail(s.error());
   if (d.newer == NewerContent::kApply) {
-    // The newer content is what the next attempt sends.
-    XEROD_PREPARE(apply,
-                  "UPDATE jobs SET payload = pending_payload, content_hash = pending_hash, "
-                  "pending_payload = NULL, pending_hash = NULL WHERE id = ?1 AND "
-                  "pending_payload IS NOT NULL");
-    apply->Bind(1, job.id);
-    XEROD_TRY(apply->Run());
+    if (auto s = ApplyNewerContent(job.id); !s) return Fail(s.error());
   }
   if (d.state == JobState::kRetrying) ++events.counters.retried;
   if (d.state == JobState::kUnknown) ++events.counters.unknown;
@@ -664,8 +705,29 @@ TimePoint JobStore::NextRunAt(const Job& job, const JobOutcome& o, RunAt run_at,
   return now;
 }
 
+Status JobStore::ApplyNewerContent(std::int64_t job_id) {
+  auto prepared = Statement(
+      "UPDATE jobs SET payload = pending_payload, content_hash = pending_hash, "
+      "pending_payload = NULL, pending_hash = NULL WHERE id = ?1 AND pending_payload IS NOT NULL");
+  if (!prepared) return Fail(prepared.error());
+  Use& apply = *prepared;
+  apply->Bind(1, job_id);
+  return apply->Run();
+}
+
+Status JobStore::ClearNewerContent(std::int64_t job_id) {
+  auto prepared =
+      Statement("UPDATE jobs SET pending_payload = NULL, pending_hash = NULL WHERE id = ?1");
+  if (!prepared) return Fail(prepared.error());
+  Use& clear = *prepared;
+  clear->Bind(1, job_id);
+  return clear->Run();
+}
+
 Result<std::optional<std::string>> JobStore::NewerPayload(std::int64_t job_id) {
-  XEROD_PREPARE(q, "SELECT pending_payload FROM jobs WHERE id = ?1");
+  auto prepared = Statement("SELECT pending_payload FROM jobs WHERE id = ?1");
+  if (!prepared) return Fail(prepared.error());
+  Use& q = *prepared;
   q->Bind(1, job_id);
   auto row = q->Step();
   if (!row) return Fail(row.error());

@@ -12,6 +12,7 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "queue/job_decisions.h"
@@ -59,26 +60,38 @@ class JobStore {
   Result<int> Recover(Events& events);
 
  private:
-  // A cached prepared statement, reset when the handle goes out of scope.
+  // A cached prepared statement, reset (and unbound) when the handle goes
+  // out of scope. Movable, so that Statement() can return it.
   class Use {
    public:
     explicit Use(store::Statement* s) : s_(s) {}
+    Use(Use&& other) noexcept : s_(std::exchange(other.s_, nullptr)) {}
     ~Use() {
       if (s_ != nullptr) s_->Reset();
     }
     Use(const Use&) = delete;
     Use& operator=(const Use&) = delete;
+    Use& operator=(Use&&) = delete;
     store::Statement* operator->() const { return s_; }
     store::Statement& operator*() const { return *s_; }
 
    private:
     store::Statement* s_;
   };
-  Result<store::Statement*> Prepare(std::string_view sql);
+  // The cached statement for `sql`, prepared on first use. The error is
+  // SQLite's if preparing fails. Use it as
+  //   auto prepared = Statement(sql);
+  //   if (!prepared) return Fail(prepared.error());
+  //   Use& q = *prepared;
+  Result<Use> Statement(std::string_view sql);
   static std::optional<std::string> NonEmptyOr(const std::string& s);
 
   Result<std::optional<TimePoint>> NextDue(const std::string& connection);
   Result<std::optional<Job>> LoadJob(std::int64_t id, bool with_payload = true);
+  // Claim: marks the job running (one more attempt) and returns it.
+  Result<Job> ClaimJob(std::int64_t id, std::int64_t now);
+  // Claim: the job's attempt row, started; FinishAttempt() ends it.
+  Status StartAttempt(const Job& job, std::int64_t now);
   Result<std::int64_t> InsertJob(const NewJob& job, const std::string& hash, JobOperation op,
                                  const std::optional<std::string>& previous_xero_id,
                                  bool needs_reconcile, Events& events);
@@ -134,6 +147,9 @@ class JobStore {
   // Draws from rng_ for RunAt::kBackoff.
   TimePoint NextRunAt(const Job& job, const JobOutcome& outcome, RunAt run_at, TimePoint now);
   Result<std::optional<std::string>> NewerPayload(std::int64_t job_id);
+  // The newer content becomes the job's content (if it has any).
+  Status ApplyNewerContent(std::int64_t job_id);
+  Status ClearNewerContent(std::int64_t job_id);
   // A new job of `job`'s document carrying `payload` (none: does nothing).
   Status FollowUp(const Job& job, const std::optional<std::string>& payload, JobOperation op,
                   const std::optional<std::string>& previous_xero_id, Events& events);
@@ -156,21 +172,5 @@ class JobStore {
 // Columns read by ReadJob(), in order.
 extern const char* const kJobColumns;
 Job ReadJob(const store::Statement& row, bool with_payload);
-
-// Inside JobStore members: `var` becomes a Use of the cached statement for `sql`
-// (returning its error from the enclosing function if preparing fails).
-#define XEROD_PREPARE(var, sql)          \
-  auto var##_prepared = Prepare(sql);    \
-  if (!var##_prepared) {                 \
-    return Fail(var##_prepared.error()); \
-  }                                      \
-  Use var(*var##_prepared)
-
-#define XEROD_TRY(expr)          \
-  do {                           \
-    if (auto _s = (expr); !_s) { \
-      return Fail(_s.error());   \
-    }                            \
-  } while (false)
 
 }  // namespace xerod::queue

@@ -12,22 +12,26 @@ Result<Hold> JobStore::SetHold(const std::string& scope, std::optional<bool> pau
   if (scope.empty()) return Fail(Code::kInvalidArgument, "empty connection name");
   const std::int64_t now = ToUnixMillis(clock_.Now());
   {
-    XEROD_PREPARE(up,
-                  "INSERT INTO queue_holds (scope, paused, parked, reason, updated_at) "
-                  "VALUES (?1, coalesce(?2, 0), coalesce(?3, 0), ?4, ?5) "
-                  "ON CONFLICT (scope) DO UPDATE SET paused = coalesce(?2, paused), "
-                  "parked = coalesce(?3, parked), "
-                  "reason = CASE WHEN ?3 IS NOT NULL THEN ?4 ELSE reason END, updated_at = ?5");
+    auto prepared = Statement(
+        "INSERT INTO queue_holds (scope, paused, parked, reason, updated_at) "
+        "VALUES (?1, coalesce(?2, 0), coalesce(?3, 0), ?4, ?5) "
+        "ON CONFLICT (scope) DO UPDATE SET paused = coalesce(?2, paused), "
+        "parked = coalesce(?3, parked), "
+        "reason = CASE WHEN ?3 IS NOT NULL THEN ?4 ELSE reason END, updated_at = ?5");
+    if (!prepared) return Fail(prepared.error());
+    Use& up = *prepared;
     std::optional<std::int64_t> p, k;
     if (paused) p = *paused ? 1 : 0;
     if (parked) k = *parked ? 1 : 0;
     up->Bind(1, scope).Bind(2, p).Bind(3, k).Bind(4, NonEmptyOr(reason)).Bind(5, now);
-    XEROD_TRY(up->Run());
+    if (auto s = up->Run(); !s) return Fail(s.error());
   }
   Hold hold;
   {
-    XEROD_PREPARE(q,
-                  "SELECT paused, parked, coalesce(reason, '') FROM queue_holds WHERE scope = ?1");
+    auto prepared =
+        Statement("SELECT paused, parked, coalesce(reason, '') FROM queue_holds WHERE scope = ?1");
+    if (!prepared) return Fail(prepared.error());
+    Use& q = *prepared;
     q->Bind(1, scope);
     auto row = q->Step();
     if (!row) return Fail(row.error());
@@ -38,9 +42,11 @@ Result<Hold> JobStore::SetHold(const std::string& scope, std::optional<bool> pau
     }
   }
   if (!hold.paused && !hold.parked) {
-    XEROD_PREPARE(del, "DELETE FROM queue_holds WHERE scope = ?1");
+    auto prepared = Statement("DELETE FROM queue_holds WHERE scope = ?1");
+    if (!prepared) return Fail(prepared.error());
+    Use& del = *prepared;
     del->Bind(1, scope);
-    XEROD_TRY(del->Run());
+    if (auto s = del->Run(); !s) return Fail(s.error());
   }
   events.holds.push_back(HoldChange{scope, hold});
   return hold;
@@ -52,7 +58,9 @@ std::optional<std::string> JobStore::NonEmptyOr(const std::string& s) {
 }
 
 Result<std::map<std::string, Hold>> JobStore::Holds() {
-  XEROD_PREPARE(q, "SELECT scope, paused, parked, coalesce(reason, '') FROM queue_holds");
+  auto prepared = Statement("SELECT scope, paused, parked, coalesce(reason, '') FROM queue_holds");
+  if (!prepared) return Fail(prepared.error());
+  Use& q = *prepared;
   std::map<std::string, Hold> holds;
   while (true) {
     auto row = q->Step();
@@ -74,11 +82,13 @@ Status JobStore::Retry(std::int64_t job_id, Events& events) {
                             ToString((*job)->state)));
   }
   const TimePoint now = clock_.Now();
-  XEROD_PREPARE(q,
-                "UPDATE OR IGNORE jobs SET state = 'queued', attempts = 0, next_run_at = ?2, "
-                "finished_at = NULL, updated_at = ?2 WHERE id = ?1");
+  auto prepared = Statement(
+      "UPDATE OR IGNORE jobs SET state = 'queued', attempts = 0, next_run_at = ?2, "
+      "finished_at = NULL, updated_at = ?2 WHERE id = ?1");
+  if (!prepared) return Fail(prepared.error());
+  Use& q = *prepared;
   q->Bind(1, job_id).Bind(2, ToUnixMillis(now));
-  XEROD_TRY(q->Run());
+  if (auto s = q->Run(); !s) return Fail(s.error());
   if (db_.Changes() == 0) {
     return Fail(Code::kFailedPrecondition,
                 fmt::format("job {}: a newer job for {} {} is pending", job_id,
@@ -91,7 +101,10 @@ Status JobStore::Retry(std::int64_t job_id, Events& events) {
 Result<int> JobStore::RetryAllDead(const std::string& connection, Events& events) {
   std::vector<std::int64_t> ids;
   {
-    XEROD_PREPARE(q, "SELECT id FROM jobs WHERE state = 'dead' AND connection = ?1 ORDER BY id");
+    auto prepared =
+        Statement("SELECT id FROM jobs WHERE state = 'dead' AND connection = ?1 ORDER BY id");
+    if (!prepared) return Fail(prepared.error());
+    Use& q = *prepared;
     q->Bind(1, connection);
     while (true) {
       auto row = q->Step();
@@ -116,18 +129,20 @@ Status JobStore::Cancel(std::int64_t job_id, Events& events) {
   auto job = LoadJob(job_id);
   if (!job) return Fail(job.error());
   if (!*job) return Fail(Code::kNotFound, fmt::format("job {} does not exist", job_id));
-  const JobState s = (*job)->state;
-  if (s != JobState::kQueued && s != JobState::kRetrying && s != JobState::kDead &&
-      s != JobState::kUnknown) {
+  const JobState state = (*job)->state;
+  if (state != JobState::kQueued && state != JobState::kRetrying && state != JobState::kDead &&
+      state != JobState::kUnknown) {
     return Fail(Code::kFailedPrecondition,
-                fmt::format("job {} is {}, it cannot be cancelled", job_id, ToString(s)));
+                fmt::format("job {} is {}, it cannot be cancelled", job_id, ToString(state)));
   }
   const std::int64_t now = ToUnixMillis(clock_.Now());
-  XEROD_PREPARE(q,
-                "UPDATE jobs SET state = 'cancelled', pending_payload = NULL, pending_hash = NULL, "
-                "finished_at = ?2, updated_at = ?2 WHERE id = ?1");
+  auto prepared = Statement(
+      "UPDATE jobs SET state = 'cancelled', pending_payload = NULL, pending_hash = NULL, "
+      "finished_at = ?2, updated_at = ?2 WHERE id = ?1");
+  if (!prepared) return Fail(prepared.error());
+  Use& q = *prepared;
   q->Bind(1, job_id).Bind(2, now);
-  XEROD_TRY(q->Run());
+  if (auto s = q->Run(); !s) return Fail(s.error());
   ++events.counters.cancelled;
   Emit(events, **job, JobState::kCancelled, (*job)->next_run_at);
   return Ok();
@@ -157,7 +172,9 @@ std::string ListSql(const JobFilter& filter) {
 Result<JobPage> JobStore::List(const JobFilter& filter) {
   const int limit = std::clamp(filter.limit, 1, 1000);
   const std::string sql = ListSql(filter);
-  XEROD_PREPARE(q, sql);
+  auto prepared = Statement(sql);
+  if (!prepared) return Fail(prepared.error());
+  Use& q = *prepared;
   q->Bind(1, filter.after_id).Bind(5, limit + 1);
   if (filter.connection) q->Bind(3, *filter.connection);
   if (filter.kind) q->Bind(4, ToString(*filter.kind));
@@ -180,9 +197,11 @@ Result<JobDetail> JobStore::Show(std::int64_t job_id) {
   if (!job) return Fail(job.error());
   if (!*job) return Fail(Code::kNotFound, fmt::format("job {} does not exist", job_id));
   JobDetail detail{std::move(**job), {}};
-  XEROD_PREPARE(q,
-                "SELECT number, reconcile, started_at, finished_at, outcome, http_status, "
-                "messages, request_id FROM job_attempts WHERE job_id = ?1 ORDER BY number, id");
+  auto prepared = Statement(
+      "SELECT number, reconcile, started_at, finished_at, outcome, http_status, "
+      "messages, request_id FROM job_attempts WHERE job_id = ?1 ORDER BY number, id");
+  if (!prepared) return Fail(prepared.error());
+  Use& q = *prepared;
   q->Bind(1, job_id);
   while (true) {
     auto row = q->Step();
@@ -203,7 +222,9 @@ Result<JobDetail> JobStore::Show(std::int64_t job_id) {
 }
 
 Result<StateCounts> JobStore::Counts(const std::optional<std::string>& connection) {
-  XEROD_PREPARE(q, CountsSql(connection.has_value()));
+  auto prepared = Statement(CountsSql(connection.has_value()));
+  if (!prepared) return Fail(prepared.error());
+  Use& q = *prepared;
   if (connection) q->Bind(1, *connection);
   auto row = q->Step();
   if (!row) return Fail(row.error());
@@ -217,15 +238,17 @@ Result<StateCounts> JobStore::Counts(const std::optional<std::string>& connectio
 Result<std::int64_t> JobStore::Purge(TimePoint before, int limit, Events& events) {
   // Keeps the newest succeeded job of each document: it holds the Xero id that a
   // later change of the document must update rather than create again.
-  XEROD_PREPARE(q,
-                "DELETE FROM jobs WHERE id IN (SELECT j.id FROM jobs j WHERE "
-                "j.finished_at IS NOT NULL AND j.finished_at < ?1 AND "
-                "j.state IN ('succeeded', 'cancelled') AND NOT (j.state = 'succeeded' AND "
-                "j.id = (SELECT max(k.id) FROM jobs k WHERE k.connection = j.connection AND "
-                "k.kind = j.kind AND k.source_id = j.source_id AND k.state = 'succeeded')) "
-                "LIMIT ?2)");
+  auto prepared = Statement(
+      "DELETE FROM jobs WHERE id IN (SELECT j.id FROM jobs j WHERE "
+      "j.finished_at IS NOT NULL AND j.finished_at < ?1 AND "
+      "j.state IN ('succeeded', 'cancelled') AND NOT (j.state = 'succeeded' AND "
+      "j.id = (SELECT max(k.id) FROM jobs k WHERE k.connection = j.connection AND "
+      "k.kind = j.kind AND k.source_id = j.source_id AND k.state = 'succeeded')) "
+      "LIMIT ?2)");
+  if (!prepared) return Fail(prepared.error());
+  Use& q = *prepared;
   q->Bind(1, ToUnixMillis(before)).Bind(2, std::max(limit, 1));
-  XEROD_TRY(q->Run());
+  if (auto s = q->Run(); !s) return Fail(s.error());
   const std::int64_t n = db_.Changes();
   events.counters.purged += static_cast<std::uint64_t>(n);
   return n;
@@ -233,16 +256,18 @@ Result<std::int64_t> JobStore::Purge(TimePoint before, int limit, Events& events
 
 Result<std::map<std::string, TimePoint>> JobStore::DueConnections() {
   // Skip-scan of jobs_ready: one index seek per connection, not per job.
-  XEROD_PREPARE(q,
-                "WITH RECURSIVE c(name) AS ("
-                " SELECT (SELECT min(connection) FROM jobs WHERE "
-                "  state IN ('queued', 'retrying', 'unknown'))"
-                " UNION ALL"
-                " SELECT (SELECT min(connection) FROM jobs WHERE "
-                "  state IN ('queued', 'retrying', 'unknown') AND connection > c.name)"
-                " FROM c WHERE c.name IS NOT NULL) "
-                "SELECT name, (SELECT min(next_run_at) FROM jobs WHERE connection = c.name AND "
-                " state IN ('queued', 'retrying', 'unknown')) FROM c WHERE name IS NOT NULL");
+  auto prepared = Statement(
+      "WITH RECURSIVE c(name) AS ("
+      " SELECT (SELECT min(connection) FROM jobs WHERE "
+      "  state IN ('queued', 'retrying', 'unknown'))"
+      " UNION ALL"
+      " SELECT (SELECT min(connection) FROM jobs WHERE "
+      "  state IN ('queued', 'retrying', 'unknown') AND connection > c.name)"
+      " FROM c WHERE c.name IS NOT NULL) "
+      "SELECT name, (SELECT min(next_run_at) FROM jobs WHERE connection = c.name AND "
+      " state IN ('queued', 'retrying', 'unknown')) FROM c WHERE name IS NOT NULL");
+  if (!prepared) return Fail(prepared.error());
+  Use& q = *prepared;
   std::map<std::string, TimePoint> due;
   while (true) {
     auto row = q->Step();
@@ -255,17 +280,20 @@ Result<std::map<std::string, TimePoint>> JobStore::DueConnections() {
 
 Result<int> JobStore::Recover(Events& events) {
   const std::int64_t now = ToUnixMillis(clock_.Now());
-  XEROD_TRY(
-      db_.Exec(fmt::format("UPDATE job_attempts SET finished_at = {0}, "
-                           "outcome = 'interrupted', messages = 'xerod stopped during the "
-                           "attempt' WHERE finished_at IS NULL AND job_id IN "
-                           "(SELECT id FROM jobs WHERE state = 'running')",
-                           now)));
-  XEROD_PREPARE(q, fmt::format("UPDATE jobs SET state = 'unknown', needs_reconcile = 1, "
-                               "next_run_at = ?1, updated_at = ?1, last_error = 'xerod stopped "
-                               "while the job was being sent' WHERE state = 'running' "
-                               "RETURNING {}",
-                               kJobColumns));
+  auto interrupted = db_.Exec(
+      fmt::format("UPDATE job_attempts SET finished_at = {0}, outcome = 'interrupted', "
+                  "messages = 'xerod stopped during the attempt' WHERE finished_at IS NULL AND "
+                  "job_id IN (SELECT id FROM jobs WHERE state = 'running')",
+                  now));
+  if (!interrupted) return Fail(interrupted.error());
+  auto prepared =
+      Statement(fmt::format("UPDATE jobs SET state = 'unknown', needs_reconcile = 1, "
+                            "next_run_at = ?1, updated_at = ?1, last_error = 'xerod stopped "
+                            "while the job was being sent' WHERE state = 'running' "
+                            "RETURNING {}",
+                            kJobColumns));
+  if (!prepared) return Fail(prepared.error());
+  Use& q = *prepared;
   q->Bind(1, now);
   int n = 0;
   while (true) {
