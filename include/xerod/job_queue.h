@@ -194,9 +194,8 @@ class JobQueue {
   const QueueConfig& config() const;
   Clock& clock() const;
 
-  struct Impl;
-
  private:
+  struct Impl;
   explicit JobQueue(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -93,9 +93,8 @@ class Scheduler {
 
   SchedulerStats stats() const;
 
-  struct Impl;
-
  private:
+  struct Impl;
   std::shared_ptr<Impl> impl_;
 };
 
