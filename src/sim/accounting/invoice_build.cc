@@ -30,6 +30,18 @@ bool TransitionAllowed(const std::string& from, const std::string& to, bool has_
   return false;
 }
 
+// The ACTIVE option of `cat` with TrackingOptionID `id`, or (when `id` is
+// empty) named `name`; the last one when several match. nullptr when none.
+const TrackingOption* ActiveTrackingOption(const TrackingCategory& cat, const std::string& id,
+                                           const std::string& name) {
+  const TrackingOption* option = nullptr;
+  for (const auto& o : cat.options)
+    if (o.status == "ACTIVE" &&
+        (!id.empty() ? EqualsIgnoreCase(o.option_id, id) : EqualsIgnoreCase(o.name, name)))
+      option = &o;
+  return option;
+}
+
 // A line's Tracking ([{Name, Option}] or with TrackingCategoryID / TrackingOptionID)
 // resolved against the organisation's tracking categories, as Xero echoes it:
 // [{TrackingCategoryID, TrackingOptionID, Name, Option}].
@@ -70,11 +82,7 @@ nlohmann::json ResolveTracking(const Organisation& org, const nlohmann::json& tr
                       cat->name));
       continue;
     }
-    const TrackingOption* option = nullptr;
-    for (const auto& o : cat->options)
-      if (o.status == "ACTIVE" && (!opt_id.empty() ? EqualsIgnoreCase(o.option_id, opt_id)
-                                                   : EqualsIgnoreCase(o.name, opt_name)))
-        option = &o;
+    const TrackingOption* option = ActiveTrackingOption(*cat, opt_id, opt_name);
     if (option == nullptr) {
       errors.push_back(
           fmt::format("The tracking option '{}' does not exist in the tracking "
@@ -99,40 +107,55 @@ struct LineContext {
   std::vector<std::string>& errors;
 };
 
-std::optional<LineItem> BuildLine(LineContext& lc, const nlohmann::json& l,
-                                  const LineItem* previous) {
-  Organisation& org = lc.ctx.org;
-  LineItem line;
-  if (previous != nullptr) line.line_item_id = previous->line_item_id;
-  bool bad = false;
+// A line element's LineAmount and TaxAmount as sent: checked against, or used
+// instead of, the amounts the line works out.
+struct SentAmounts {
+  std::optional<Decimal> line_amount;
+  std::optional<Decimal> tax_amount;
+};
+
+// Fills the line's item code and description; `item` is the item it names
+// (nullptr for none). False, with Xero's error, when the item code is unknown.
+bool ReadLineItemAndDescription(LineContext& lc, const nlohmann::json& l, LineItem& line,
+                                const Item*& item) {
   line.description = StringField(l, "Description");
   line.item_code = StringField(l, "ItemCode");
   if (line.item_code.empty() && Has(l, "Item")) line.item_code = StringField(l["Item"], "Code");
-  const Item* item = nullptr;
   if (!line.item_code.empty()) {
-    item = org.ItemByCode(line.item_code);
+    item = lc.ctx.org.ItemByCode(line.item_code);
     if (item == nullptr) {
       lc.errors.push_back(fmt::format("Item code '{}' is not valid", line.item_code));
-      return std::nullopt;
+      return false;
     }
     line.item_code = item->code;
     if (line.description.empty()) line.description = item->description;
   }
   if (line.description.empty())
     lc.errors.push_back("The description field is mandatory for each line item");
+  return true;
+}
+
+// Reads the line's quantity, unit amount and discount into `line`, and
+// returns its LineAmount and TaxAmount.
+SentAmounts ReadLineAmounts(LineContext& lc, const nlohmann::json& l, LineItem& line) {
+  bool bad = false;
+  SentAmounts sent;
   line.quantity = NumberField(l, "Quantity", bad);
   line.unit_amount = NumberField(l, "UnitAmount", bad);
-  auto line_amount = NumberField(l, "LineAmount", bad);
-  auto tax_amount = NumberField(l, "TaxAmount", bad);
+  sent.line_amount = NumberField(l, "LineAmount", bad);
+  sent.tax_amount = NumberField(l, "TaxAmount", bad);
   line.discount_rate = NumberField(l, "DiscountRate", bad);
   line.discount_amount = NumberField(l, "DiscountAmount", bad);
   if (bad) lc.errors.push_back("A line item amount is outside the range Xero accepts");
-  // The item's SalesDetails on sales invoices, its PurchaseDetails on bills.
-  const ItemDetails* details =
-      item == nullptr ? nullptr : (lc.type == "ACCPAY" ? &item->purchase : &item->sales);
-  if (!line.unit_amount && !line_amount && details != nullptr && line.quantity)
-    line.unit_amount = details->unit_price;
-  // Account.
+  return sent;
+}
+
+// The line's account: its AccountCode, else its AccountID, else the item's
+// (`details`) account. Adds Xero's error when a given one is unknown, or
+// when a priced line outside a DRAFT has none.
+const Account* ResolveLineAccount(LineContext& lc, const nlohmann::json& l,
+                                  const ItemDetails* details, bool has_amount) {
+  const Organisation& org = lc.ctx.org;
   const Account* account = nullptr;
   std::string code = StringField(l, "AccountCode");
   if (!code.empty()) {
@@ -148,12 +171,18 @@ std::optional<LineItem> BuildLine(LineContext& lc, const nlohmann::json& l,
   } else if (details != nullptr && !details->account_code.empty()) {
     account = org.AccountByCode(details->account_code);
   }
-  if (account != nullptr) line.account_code = account->code;
-  const bool has_amount = line.unit_amount.has_value() || line_amount.has_value();
   if (account == nullptr && code.empty() && !Has(l, "AccountID") && has_amount &&
       lc.status != "DRAFT")
     lc.errors.push_back("Account code must be specified");
-  // Tax type.
+  return account;
+}
+
+// The line's tax rate: its TaxType (which must suit the invoice type), else
+// the account's, else the item's. Sets line.tax_type. Lines of a NoTax
+// invoice carry no tax: nullptr, and TaxType NONE where the organisation has it.
+const TaxRate* ResolveLineTaxRate(LineContext& lc, const nlohmann::json& l, const Account* account,
+                                  const ItemDetails* details, LineItem& line) {
+  const Organisation& org = lc.ctx.org;
   std::string tax_type = StringField(l, "TaxType");
   const TaxRate* rate = nullptr;
   if (!tax_type.empty()) {
@@ -176,10 +205,12 @@ std::optional<LineItem> BuildLine(LineContext& lc, const nlohmann::json& l,
     rate = nullptr;
     if (org.TaxRateByType("NONE") != nullptr) line.tax_type = "NONE";
   }
-  // Discounts.
-  if ((line.discount_rate || line.discount_amount) && lc.type != "ACCREC")
-    lc.errors.push_back(fmt::format("Discounts may not be applied to {} invoices", lc.type));
-  // Amounts.
+  return rate;
+}
+
+// Rounds the unit amount (to unitdp) and quantity as Xero does, defaults the
+// quantity of a priced line to 1 and drops a discount rate outside 0..100.
+void NormaliseLineQuantities(LineContext& lc, LineItem& line) {
   if (line.unit_amount) *line.unit_amount = line.unit_amount->Round(lc.unit_dp);
   if (line.quantity) *line.quantity = line.quantity->Round(4);
   if (line.unit_amount && !line.quantity) line.quantity = Decimal::FromInt(1);
@@ -187,44 +218,84 @@ std::optional<LineItem> BuildLine(LineContext& lc, const nlohmann::json& l,
     lc.errors.push_back("The discount rate must be between 0 and 100");
     line.discount_rate.reset();
   }
+}
+
+// quantity × unit amount (`gross`) less the line's discount, to 2 dp. Adds
+// Xero's error when a sent LineAmount differs from it.
+Decimal DiscountedLineAmount(LineContext& lc, const LineItem& line, Decimal gross,
+                             const std::optional<Decimal>& sent_line_amount) {
+  Decimal computed = gross;
+  if (line.discount_rate)
+    computed = gross * (kHundred - *line.discount_rate) / kHundred;
+  else if (line.discount_amount)
+    computed = gross - *line.discount_amount;
+  computed = computed.Round(2);
+  if (sent_line_amount && sent_line_amount->Round(2) != computed) {
+    lc.errors.push_back(fmt::format("The line total {} does not match the expected line total {}",
+                                    sent_line_amount->Round(2).ToString(2), computed.ToString(2)));
+  }
+  return computed;
+}
+
+// Sets line.line_amount from the unit amount and discount, or else from the
+// sent LineAmount (then deriving the unit amount). False, with Xero's error,
+// when an amount is out of range.
+bool ComputeLineAmount(LineContext& lc, LineItem& line, const SentAmounts& sent) {
   const std::optional<Decimal> product =
       line.unit_amount ? line.quantity->CheckedMul(*line.unit_amount) : std::nullopt;
   if ((line.unit_amount && (!product || OutOfRange(*product))) ||
-      (line_amount && OutOfRange(*line_amount)) ||
+      (sent.line_amount && OutOfRange(*sent.line_amount)) ||
       (line.discount_amount && OutOfRange(*line.discount_amount)) ||
-      (tax_amount && OutOfRange(*tax_amount))) {
+      (sent.tax_amount && OutOfRange(*sent.tax_amount))) {
     lc.errors.push_back("A line item amount is outside the range Xero accepts");
-    return std::nullopt;
+    return false;
   }
   if (line.unit_amount) {
-    Decimal gross = *product;
-    Decimal computed = gross;
-    if (line.discount_rate)
-      computed = gross * (kHundred - *line.discount_rate) / kHundred;
-    else if (line.discount_amount)
-      computed = gross - *line.discount_amount;
-    computed = computed.Round(2);
-    if (line_amount && line_amount->Round(2) != computed) {
-      lc.errors.push_back(fmt::format("The line total {} does not match the expected line total {}",
-                                      line_amount->Round(2).ToString(2), computed.ToString(2)));
-    }
-    line.line_amount = computed;
-  } else if (line_amount) {
-    line.line_amount = line_amount->Round(2);
+    line.line_amount = DiscountedLineAmount(lc, line, *product, sent.line_amount);
+  } else if (sent.line_amount) {
+    line.line_amount = sent.line_amount->Round(2);
     if (!line.quantity) line.quantity = Decimal::FromInt(1);
     if (!line.quantity->IsZero())
       line.unit_amount = (line.line_amount / *line.quantity).Round(lc.unit_dp);
   }
-  // Tax: Xero rounds each line's tax to 2 dp; a supplied TaxAmount overrides.
-  if (tax_amount && rate != nullptr) {
-    line.tax_amount = tax_amount->Round(2);
-  } else if (rate != nullptr) {
-    if (lc.amount_types == "Inclusive")
-      line.tax_amount = (line.line_amount * rate->rate / (kHundred + rate->rate)).Round(2);
-    else
-      line.tax_amount = (line.line_amount * rate->rate / kHundred).Round(2);
-  }
-  if (Has(l, "Tracking")) line.tracking = ResolveTracking(org, l["Tracking"], lc.errors);
+  return true;
+}
+
+// The line's tax at `rate`: Xero rounds each line's tax to 2 dp; a sent
+// TaxAmount overrides.
+Decimal LineTaxAmount(const LineContext& lc, const LineItem& line, const TaxRate& rate,
+                      const std::optional<Decimal>& sent_tax_amount) {
+  if (sent_tax_amount) return sent_tax_amount->Round(2);
+  if (lc.amount_types == "Inclusive")
+    return (line.line_amount * rate.rate / (kHundred + rate.rate)).Round(2);
+  return (line.line_amount * rate.rate / kHundred).Round(2);
+}
+
+// One LineItems element as the line it becomes; `previous` is the line it
+// updates (keeps its LineItemID), nullptr for a new one. Errors go to
+// lc.errors in Xero's order; nullopt when the line cannot be built at all.
+std::optional<LineItem> BuildLine(LineContext& lc, const nlohmann::json& l,
+                                  const LineItem* previous) {
+  LineItem line;
+  if (previous != nullptr) line.line_item_id = previous->line_item_id;
+  const Item* item = nullptr;
+  if (!ReadLineItemAndDescription(lc, l, line, item)) return std::nullopt;
+  const SentAmounts sent = ReadLineAmounts(lc, l, line);
+  // The item's SalesDetails on sales invoices, its PurchaseDetails on bills.
+  const ItemDetails* details =
+      item == nullptr ? nullptr : (lc.type == "ACCPAY" ? &item->purchase : &item->sales);
+  if (!line.unit_amount && !sent.line_amount && details != nullptr && line.quantity)
+    line.unit_amount = details->unit_price;
+  const Account* account = ResolveLineAccount(
+      lc, l, details, line.unit_amount.has_value() || sent.line_amount.has_value());
+  if (account != nullptr) line.account_code = account->code;
+  const TaxRate* rate = ResolveLineTaxRate(lc, l, account, details, line);
+  if ((line.discount_rate || line.discount_amount) && lc.type != "ACCREC")
+    lc.errors.push_back(fmt::format("Discounts may not be applied to {} invoices", lc.type));
+  NormaliseLineQuantities(lc, line);
+  if (!ComputeLineAmount(lc, line, sent)) return std::nullopt;
+  if (rate != nullptr) line.tax_amount = LineTaxAmount(lc, line, *rate, sent.tax_amount);
+  if (Has(l, "Tracking")) line.tracking = ResolveTracking(lc.ctx.org, l["Tracking"], lc.errors);
   return line;
 }
 
