@@ -345,6 +345,149 @@ void ResolveContact(Ctx& ctx, const nlohmann::json& c, InvoiceDraft& draft,
       "ContactNumber");
 }
 
+// Sets the invoice Type: required on creation, fixed afterwards, ACCREC or
+// ACCPAY only.
+void ApplyInvoiceType(const nlohmann::json& e, const Invoice* existing, Invoice& inv,
+                      std::vector<std::string>& errors) {
+  if (Has(e, "Type")) {
+    std::string type = StringField(e, "Type");
+    if (existing != nullptr && type != existing->type) {
+      errors.push_back("The Type of an existing invoice cannot be changed");
+    } else if (type != "ACCREC" && type != "ACCPAY") {
+      errors.push_back(fmt::format(
+          "Invoice Type {} is not supported by this endpoint; use ACCREC or ACCPAY", type));
+    }
+    inv.type = type;
+  } else if (existing == nullptr) {
+    errors.push_back("Invoice Type must be specified");
+  }
+}
+
+// Sets the invoice Status: a new invoice starts DRAFT, SUBMITTED or
+// AUTHORISED; an update must be an allowed transition.
+void ApplyInvoiceStatus(const nlohmann::json& e, const Invoice* existing, bool has_payments,
+                        Invoice& inv, std::vector<std::string>& errors) {
+  if (!Has(e, "Status")) return;
+  std::string status = StringField(e, "Status");
+  if (existing == nullptr && status != "DRAFT" && status != "SUBMITTED" && status != "AUTHORISED")
+    errors.push_back("Invoice not of valid status for creation");
+  else if (existing != nullptr && !TransitionAllowed(existing->status, status, has_payments))
+    errors.push_back("Invoice not of valid status for modification");
+  inv.status = status;
+}
+
+// Sets Date (today for a new invoice without one) and DueDate.
+void ApplyInvoiceDates(const Ctx& ctx, const nlohmann::json& e, const Invoice* existing,
+                       Invoice& inv, std::vector<std::string>& errors) {
+  if (Has(e, "Date")) {
+    auto d = ParseXeroDate(StringField(e, "Date"));
+    if (!d)
+      errors.push_back(fmt::format("The date '{}' is not a valid date", StringField(e, "Date")));
+    inv.date = d.value_or(0);
+  } else if (existing == nullptr) {
+    inv.date = DayOf(ctx.now);
+  }
+  if (Has(e, "DueDate")) {
+    auto d = ParseXeroDate(StringField(e, "DueDate"));
+    if (!d)
+      errors.push_back(fmt::format("The date '{}' is not a valid date", StringField(e, "DueDate")));
+    inv.due_date = d;
+  }
+}
+
+// Sets CurrencyCode (the base currency for a new invoice without one), which
+// the organisation must be subscribed to, and CurrencyRate (always 1 in the
+// base currency). `bad` is set when the rate is out of range.
+void ApplyInvoiceCurrency(const Organisation& org, const nlohmann::json& e, const Invoice* existing,
+                          Invoice& inv, std::vector<std::string>& errors, bool& bad) {
+  if (!StringField(e, "CurrencyCode").empty()) {
+    inv.currency_code = StringField(e, "CurrencyCode");
+    if (!org.HasCurrency(inv.currency_code))
+      errors.push_back(
+          fmt::format("Organisation is not subscribed to currency {}", inv.currency_code));
+  } else if (existing == nullptr) {
+    inv.currency_code = org.options.base_currency;
+  }
+  if (auto rate = NumberField(e, "CurrencyRate", bad)) {
+    if (*rate <= Decimal()) errors.push_back("The currency rate must be greater than zero");
+    inv.currency_rate = rate->Round(4);
+  }
+  if (inv.currency_code == org.options.base_currency) inv.currency_rate = Decimal::FromInt(1);
+}
+
+// Sets InvoiceNumber, which must be unique among the other ACCREC invoices
+// that are not DELETED (blank ones are auto-numbered later).
+void ApplyInvoiceNumber(Organisation& org, const nlohmann::json& e, const Invoice* existing,
+                        Invoice& inv, std::vector<std::string>& errors) {
+  if (Has(e, "InvoiceNumber")) inv.invoice_number = StringField(e, "InvoiceNumber");
+  if (inv.type != "ACCREC" || inv.invoice_number.empty()) return;
+  for (const Invoice* other : org.InvoicesByNumber(inv.invoice_number)) {
+    if (existing != nullptr && other->invoice_id == existing->invoice_id) continue;
+    if (other->type == "ACCREC" && other->status != "DELETED") {
+      errors.push_back("Invoice # must be unique.");
+      ++org.duplicate_numbers_attempted;
+      break;
+    }
+  }
+}
+
+// The line of `existing` that LineItems element `l` updates (by LineItemID;
+// the last one when several match), nullptr for a new line.
+const LineItem* PreviousLine(const Invoice* existing, const nlohmann::json& l) {
+  const LineItem* previous = nullptr;
+  if (existing != nullptr)
+    for (const auto& old : existing->line_items)
+      if (EqualsIgnoreCase(old.line_item_id, StringField(l, "LineItemID"))) previous = &old;
+  return previous;
+}
+
+// The invoice's new lines from its LineItems element: they replace all the
+// old ones; a LineItemID keeps a line's identity. Lines that cannot be
+// built are left out (their errors are in `errors`).
+std::vector<LineItem> BuildLines(Ctx& ctx, const nlohmann::json& items, const Invoice* existing,
+                                 const Invoice& inv, std::vector<std::string>& errors) {
+  std::vector<LineItem> lines;
+  const int unit_dp = QueryParam(ctx.req, "unitdp").value_or("") == "4" ? 4 : 2;
+  LineContext lc{ctx, inv.type, inv.status, inv.line_amount_types, unit_dp, errors};
+  for (const auto& l : items) {
+    if (l.is_null()) continue;
+    if (auto line = BuildLine(lc, l, PreviousLine(existing, l))) lines.push_back(std::move(*line));
+  }
+  return lines;
+}
+
+// Sets SubTotal, TotalTax, TotalDiscount, Total and AmountDue from the lines
+// (nothing is due on a VOIDED or DELETED invoice).
+void ComputeInvoiceTotals(Invoice& inv) {
+  inv.sub_total = inv.total_tax = inv.total_discount = Decimal();
+  for (const auto& l : inv.line_items) {
+    inv.total_tax += l.tax_amount;
+    inv.sub_total +=
+        inv.line_amount_types == "Inclusive" ? l.line_amount - l.tax_amount : l.line_amount;
+    if (l.unit_amount && l.quantity)
+      inv.total_discount += (*l.quantity * *l.unit_amount).Round(2) - l.line_amount;
+  }
+  inv.total = inv.sub_total + inv.total_tax;
+  inv.amount_due = inv.total - inv.amount_paid;
+  if (inv.status == "VOIDED" || inv.status == "DELETED") inv.amount_due = Decimal();
+}
+
+// Xero ignores a sent SubTotal, TotalTax or Total, with a warning when it
+// differs from the calculated one. `bad` is set when one is out of range.
+void WarnAboutSentTotals(const nlohmann::json& e, const Invoice& inv,
+                         std::vector<std::string>& warnings, bool& bad) {
+  for (const char* key : {"SubTotal", "TotalTax", "Total"}) {
+    auto sent = NumberField(e, key, bad);
+    Decimal mine = std::string(key) == "SubTotal" ? inv.sub_total
+                   : std::string(key) == "Total"  ? inv.total
+                                                  : inv.total_tax;
+    if (sent && sent->Round(2) != mine)
+      warnings.push_back(
+          fmt::format("The {} supplied ({}) does not match the calculated {} ({}) and was ignored",
+                      key, sent->Round(2).ToString(2), key, mine.ToString(2)));
+  }
+}
+
 }  // namespace
 
 std::optional<Decimal> NumberField(const nlohmann::json& e, const char* key, bool& bad) {
@@ -366,139 +509,44 @@ std::string StringField(const nlohmann::json& e, const char* key) {
   return (it != e.end() && it->is_string()) ? it->get<std::string>() : std::string();
 }
 
+// The steps run in Xero's order, which is the order of its validation messages.
 std::optional<InvoiceDraft> BuildInvoice(Ctx& ctx, const nlohmann::json& e, const Invoice* existing,
                                          std::vector<std::string>& errors,
                                          std::vector<std::string>& warnings) {
-  Organisation& org = ctx.org;
   InvoiceDraft draft;
   Invoice& inv = draft.invoice;
   if (existing != nullptr) inv = *existing;
   const bool has_payments = existing != nullptr && !existing->amount_paid.IsZero();
-  if (existing != nullptr) {
-    if (existing->status == "PAID" || existing->status == "VOIDED" ||
-        existing->status == "DELETED") {
-      errors.push_back("Invoice not of valid status for modification");
-      return std::nullopt;
-    }
+  if (existing != nullptr && (existing->status == "PAID" || existing->status == "VOIDED" ||
+                              existing->status == "DELETED")) {
+    errors.push_back("Invoice not of valid status for modification");
+    return std::nullopt;
   }
-  // Type.
-  if (Has(e, "Type")) {
-    std::string type = StringField(e, "Type");
-    if (existing != nullptr && type != existing->type) {
-      errors.push_back("The Type of an existing invoice cannot be changed");
-    } else if (type != "ACCREC" && type != "ACCPAY") {
-      errors.push_back(fmt::format(
-          "Invoice Type {} is not supported by this endpoint; use ACCREC or ACCPAY", type));
-    }
-    inv.type = type;
-  } else if (existing == nullptr) {
-    errors.push_back("Invoice Type must be specified");
-  }
-  // Status.
-  if (Has(e, "Status")) {
-    std::string status = StringField(e, "Status");
-    if (existing == nullptr && status != "DRAFT" && status != "SUBMITTED" && status != "AUTHORISED")
-      errors.push_back("Invoice not of valid status for creation");
-    else if (existing != nullptr && !TransitionAllowed(existing->status, status, has_payments))
-      errors.push_back("Invoice not of valid status for modification");
-    inv.status = status;
-  }
+  ApplyInvoiceType(e, existing, inv, errors);
+  ApplyInvoiceStatus(e, existing, has_payments, inv, errors);
   if (has_payments && (Has(e, "LineItems") || Has(e, "Contact") || Has(e, "CurrencyCode") ||
                        Has(e, "LineAmountTypes"))) {
     errors.push_back(
         "This document cannot be edited as it has a payment or credit note allocated to it.");
   }
-  // Contact.
   if (Has(e, "Contact")) {
     ResolveContact(ctx, e["Contact"], draft, errors);
   } else if (existing == nullptr) {
     errors.push_back("A Contact must be specified for this type of transaction");
   }
-  // Dates.
-  if (Has(e, "Date")) {
-    auto d = ParseXeroDate(StringField(e, "Date"));
-    if (!d)
-      errors.push_back(fmt::format("The date '{}' is not a valid date", StringField(e, "Date")));
-    inv.date = d.value_or(0);
-  } else if (existing == nullptr) {
-    inv.date = DayOf(ctx.now);
-  }
-  if (Has(e, "DueDate")) {
-    auto d = ParseXeroDate(StringField(e, "DueDate"));
-    if (!d)
-      errors.push_back(fmt::format("The date '{}' is not a valid date", StringField(e, "DueDate")));
-    inv.due_date = d;
-  }
+  ApplyInvoiceDates(ctx, e, existing, inv, errors);
   if (Has(e, "LineAmountTypes")) inv.line_amount_types = StringField(e, "LineAmountTypes");
   if (Has(e, "Reference")) inv.reference = StringField(e, "Reference");
   if (Has(e, "Url")) inv.url = StringField(e, "Url");
   if (Has(e, "SentToContact")) inv.sent_to_contact = e["SentToContact"].get<bool>();
-  // Currency.
-  if (!StringField(e, "CurrencyCode").empty()) {
-    inv.currency_code = StringField(e, "CurrencyCode");
-    if (!org.HasCurrency(inv.currency_code))
-      errors.push_back(
-          fmt::format("Organisation is not subscribed to currency {}", inv.currency_code));
-  } else if (existing == nullptr) {
-    inv.currency_code = org.options.base_currency;
-  }
   bool bad = false;
-  if (auto rate = NumberField(e, "CurrencyRate", bad)) {
-    if (*rate <= Decimal()) errors.push_back("The currency rate must be greater than zero");
-    inv.currency_rate = rate->Round(4);
-  }
-  if (inv.currency_code == org.options.base_currency) inv.currency_rate = Decimal::FromInt(1);
-  // Invoice number (unique for ACCREC; auto-numbered when absent).
-  if (Has(e, "InvoiceNumber")) inv.invoice_number = StringField(e, "InvoiceNumber");
-  if (inv.type == "ACCREC" && !inv.invoice_number.empty()) {
-    for (const Invoice* other : org.InvoicesByNumber(inv.invoice_number)) {
-      if (existing != nullptr && other->invoice_id == existing->invoice_id) continue;
-      if (other->type == "ACCREC" && other->status != "DELETED") {
-        errors.push_back("Invoice # must be unique.");
-        ++org.duplicate_numbers_attempted;
-        break;
-      }
-    }
-  }
-  // Line items (replace all when given; LineItemID keeps identity).
-  if (Has(e, "LineItems")) {
-    std::vector<LineItem> lines;
-    const int unit_dp = QueryParam(ctx.req, "unitdp").value_or("") == "4" ? 4 : 2;
-    LineContext lc{ctx, inv.type, inv.status, inv.line_amount_types, unit_dp, errors};
-    for (const auto& l : e["LineItems"]) {
-      if (l.is_null()) continue;
-      const LineItem* previous = nullptr;
-      if (existing != nullptr)
-        for (const auto& old : existing->line_items)
-          if (EqualsIgnoreCase(old.line_item_id, StringField(l, "LineItemID"))) previous = &old;
-      if (auto line = BuildLine(lc, l, previous)) lines.push_back(std::move(*line));
-    }
-    inv.line_items = std::move(lines);
-  }
+  ApplyInvoiceCurrency(ctx.org, e, existing, inv, errors, bad);
+  ApplyInvoiceNumber(ctx.org, e, existing, inv, errors);
+  if (Has(e, "LineItems")) inv.line_items = BuildLines(ctx, e["LineItems"], existing, inv, errors);
   if (errors.empty() && inv.status != "DRAFT" && inv.status != "DELETED" && inv.line_items.empty())
     errors.push_back("At least one line item is required for an invoice that is not DRAFT");
-  // Totals.
-  inv.sub_total = inv.total_tax = inv.total_discount = Decimal();
-  for (const auto& l : inv.line_items) {
-    inv.total_tax += l.tax_amount;
-    inv.sub_total +=
-        inv.line_amount_types == "Inclusive" ? l.line_amount - l.tax_amount : l.line_amount;
-    if (l.unit_amount && l.quantity)
-      inv.total_discount += (*l.quantity * *l.unit_amount).Round(2) - l.line_amount;
-  }
-  inv.total = inv.sub_total + inv.total_tax;
-  inv.amount_due = inv.total - inv.amount_paid;
-  if (inv.status == "VOIDED" || inv.status == "DELETED") inv.amount_due = Decimal();
-  for (const char* key : {"SubTotal", "TotalTax", "Total"}) {
-    auto sent = NumberField(e, key, bad);
-    Decimal mine = std::string(key) == "SubTotal" ? inv.sub_total
-                   : std::string(key) == "Total"  ? inv.total
-                                                  : inv.total_tax;
-    if (sent && sent->Round(2) != mine)
-      warnings.push_back(
-          fmt::format("The {} supplied ({}) does not match the calculated {} ({}) and was ignored",
-                      key, sent->Round(2).ToString(2), key, mine.ToString(2)));
-  }
+  ComputeInvoiceTotals(inv);
+  WarnAboutSentTotals(e, inv, warnings, bad);
   if (bad) errors.push_back("An amount is outside the range Xero accepts");
   if (!errors.empty()) return std::nullopt;
   return draft;
