@@ -80,12 +80,11 @@ void Recompute(Invoice& inv, const Organisation& org) {
   }
 }
 
-ElementResult CreatePayment(Ctx& ctx, const nlohmann::json& e) {
-  Organisation& org = ctx.org;
-  ElementResult r;
-  r.json = e;
-  std::vector<std::string>& errors = r.errors;
-  // Invoice.
+// The invoice a payment element is for: Invoice.InvoiceID, else
+// InvoiceNumber or Invoice.InvoiceNumber. nullptr, with Xero's error, when
+// none is given or it is not found.
+Invoice* PaymentInvoice(Organisation& org, const nlohmann::json& e,
+                        std::vector<std::string>& errors) {
   Invoice* inv = nullptr;
   std::string invoice_id, invoice_number = StringField(e, "InvoiceNumber");
   if (auto it = e.find("Invoice"); it != e.end() && it->is_object()) {
@@ -102,7 +101,15 @@ ElementResult CreatePayment(Ctx& ctx, const nlohmann::json& e) {
         "payment to");
   else if (inv == nullptr)
     errors.push_back("Invoice could not be found");
-  // Account.
+  return inv;
+}
+
+// The account a payment element is made from or to: Account.AccountID, else
+// Code or Account.Code. Xero's error when none is given, it is not found, or
+// it is neither a bank account nor open to payments (the account is still
+// returned then).
+const Account* PaymentAccount(const Organisation& org, const nlohmann::json& e,
+                              std::vector<std::string>& errors) {
   const Account* account = nullptr;
   std::string code = StringField(e, "Code"), account_id;
   if (auto it = e.find("Account"); it != e.end() && it->is_object()) {
@@ -122,13 +129,24 @@ ElementResult CreatePayment(Ctx& ctx, const nlohmann::json& e) {
         "Payments cannot be made to account {}: it is not a bank account and does not have "
         "EnablePaymentsToAccount set",
         account->code));
-  // Amount and date.
+  return account;
+}
+
+// The payment's Amount, with Xero's error when it is missing, out of range
+// or not positive.
+std::optional<Decimal> PaymentAmount(const nlohmann::json& e, std::vector<std::string>& errors) {
   bool bad = false;
   auto amount = NumberField(e, "Amount", bad);
   if (!amount || bad)
     errors.push_back("Payment amount must be specified");
   else if (*amount <= Decimal())
     errors.push_back("Payment amount must be greater than zero");
+  return amount;
+}
+
+// The payment's Date (today when absent), with Xero's error when malformed.
+std::int64_t PaymentDate(const Ctx& ctx, const nlohmann::json& e,
+                         std::vector<std::string>& errors) {
   std::int64_t date = DayOf(ctx.now);
   if (auto d = StringField(e, "Date"); !d.empty()) {
     auto parsed = ParseXeroDate(d);
@@ -137,6 +155,44 @@ ElementResult CreatePayment(Ctx& ctx, const nlohmann::json& e) {
     else
       date = *parsed;
   }
+  return date;
+}
+
+// Stores a checked payment of `amount` against `inv` and updates the
+// invoice's amounts and status.
+const Payment& RecordPayment(Ctx& ctx, const nlohmann::json& e, Invoice& inv,
+                             const Account& account, std::int64_t date, Decimal amount) {
+  Organisation& org = ctx.org;
+  Payment p;
+  p.payment_id = NewGuid(org.rng);
+  p.invoice_id = inv.invoice_id;
+  p.account_id = account.account_id;
+  p.date = date;
+  p.amount = amount.Round(2);
+  bool bad = false;
+  auto rate = NumberField(e, "CurrencyRate", bad);
+  p.currency_rate = rate && *rate > Decimal() ? rate->Round(4) : inv.currency_rate;
+  p.reference = StringField(e, "Reference");
+  if (auto it = e.find("IsReconciled"); it != e.end() && it->is_boolean()) p.is_reconciled = *it;
+  p.payment_type = inv.type == "ACCPAY" ? "ACCPAYPAYMENT" : "ACCRECPAYMENT";
+  p.updated_ms = ctx.now_ms;
+  const Payment& stored = org.AddPayment(std::move(p));
+  inv.payment_ids.push_back(stored.payment_id);
+  Touch(inv.updated_ms, ctx.now_ms);
+  Recompute(inv, org);
+  return stored;
+}
+
+// A new payment from element `e`; checks run in Xero's order, which is the
+// order of its validation messages.
+ElementResult CreatePayment(Ctx& ctx, const nlohmann::json& e) {
+  ElementResult r;
+  r.json = e;
+  std::vector<std::string>& errors = r.errors;
+  Invoice* inv = PaymentInvoice(ctx.org, e, errors);
+  const Account* account = PaymentAccount(ctx.org, e, errors);
+  const std::optional<Decimal> amount = PaymentAmount(e, errors);
+  const std::int64_t date = PaymentDate(ctx, e, errors);
   if (inv != nullptr) {
     if (inv->status != "AUTHORISED")
       errors.push_back("Payments can only be made against Authorised documents.");
@@ -144,23 +200,7 @@ ElementResult CreatePayment(Ctx& ctx, const nlohmann::json& e) {
       errors.push_back("Payment amount exceeds the amount outstanding on this document");
   }
   if (!errors.empty()) return r;
-  Payment p;
-  p.payment_id = NewGuid(org.rng);
-  p.invoice_id = inv->invoice_id;
-  p.account_id = account->account_id;
-  p.date = date;
-  p.amount = amount->Round(2);
-  auto rate = NumberField(e, "CurrencyRate", bad);
-  p.currency_rate = rate && *rate > Decimal() ? rate->Round(4) : inv->currency_rate;
-  p.reference = StringField(e, "Reference");
-  if (auto it = e.find("IsReconciled"); it != e.end() && it->is_boolean()) p.is_reconciled = *it;
-  p.payment_type = inv->type == "ACCPAY" ? "ACCPAYPAYMENT" : "ACCRECPAYMENT";
-  p.updated_ms = ctx.now_ms;
-  const Payment& stored = org.AddPayment(std::move(p));
-  inv->payment_ids.push_back(stored.payment_id);
-  Touch(inv->updated_ms, ctx.now_ms);
-  Recompute(*inv, org);
-  r.json = PaymentJson(org, stored, true);
+  r.json = PaymentJson(ctx.org, RecordPayment(ctx, e, *inv, *account, date, *amount), true);
   return r;
 }
 
