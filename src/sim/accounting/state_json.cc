@@ -2,6 +2,7 @@
 // ToJson / OrganisationFromJson: the simulator's own state format (version 1).
 // Money is stored as decimal strings, dates as day numbers, times as millis.
 #include <exception>
+#include <stdexcept>
 
 #include "sim/accounting/accounting_internal.h"
 
@@ -135,6 +136,183 @@ Invoice InvoiceFromJson(const json& j) {
   return i;
 }
 
+template <class T, class F>
+json ArrayOf(const std::vector<T>& records, F to_json) {
+  json a = json::array();
+  for (const auto& x : records) a.push_back(to_json(x));
+  return a;
+}
+
+json OptionsToJson(const OrgOptions& o) {
+  return {{"name", o.name},
+          {"base_currency", o.base_currency},
+          {"country", o.country},
+          {"extra_currencies", o.extra_currencies},
+          {"seed_contacts", o.seed_contacts},
+          {"short_code", o.short_code}};
+}
+
+OrgOptions OptionsFromJson(const json& jo, const std::string& tenant_id) {
+  OrgOptions o;
+  o.name = jo.at("name");
+  o.base_currency = jo.at("base_currency");
+  o.country = jo.at("country");
+  o.extra_currencies = jo.at("extra_currencies").get<std::vector<std::string>>();
+  o.seed_contacts = jo.at("seed_contacts");
+  // States saved before short codes existed get one derived from the tenant id (stable).
+  o.short_code = jo.value("short_code", ShortCodeFrom(Fnv1a(tenant_id)));
+  return o;
+}
+
+json AccountToJson(const Account& x) {
+  return {{"id", x.account_id},
+          {"code", x.code},
+          {"name", x.name},
+          {"type", x.type},
+          {"class", x.account_class},
+          {"tax_type", x.tax_type},
+          {"system", x.system_account},
+          {"bank_account_number", x.bank_account_number},
+          {"payments", x.enable_payments_to_account},
+          {"status", x.status},
+          {"updated_ms", x.updated_ms}};
+}
+
+// `created_ms`: the organisation's, for states saved without updated_ms.
+Account AccountFromJson(const json& x, std::int64_t created_ms) {
+  Account a;
+  a.account_id = x.at("id");
+  a.code = x.at("code");
+  a.name = x.at("name");
+  a.type = x.at("type");
+  a.account_class = x.at("class");
+  a.tax_type = x.at("tax_type");
+  a.system_account = x.at("system");
+  a.bank_account_number = x.at("bank_account_number");
+  a.enable_payments_to_account = x.at("payments");
+  a.status = x.at("status");
+  a.updated_ms = x.value("updated_ms", created_ms);  // absent in older states
+  return a;
+}
+
+json TaxRateToJson(const TaxRate& x) {
+  return {{"name", x.name},
+          {"tax_type", x.tax_type},
+          {"rate", D(x.rate)},
+          {"revenue", x.can_apply_to_revenue},
+          {"expenses", x.can_apply_to_expenses},
+          {"status", x.status}};
+}
+
+TaxRate TaxRateFromJson(const json& x) {
+  TaxRate t;
+  t.name = x.at("name");
+  t.tax_type = x.at("tax_type");
+  t.rate = ToD(x.at("rate"));
+  t.can_apply_to_revenue = x.at("revenue");
+  t.can_apply_to_expenses = x.at("expenses");
+  t.status = x.at("status");
+  return t;
+}
+
+json ItemToJson(const Item& x) {
+  return {{"id", x.item_id},
+          {"code", x.code},
+          {"name", x.name},
+          {"description", x.description},
+          {"purchase_description", x.purchase_description},
+          {"is_sold", x.is_sold},
+          {"is_purchased", x.is_purchased},
+          {"sales", DetailsToJson(x.sales)},
+          {"purchase", DetailsToJson(x.purchase)},
+          {"updated_ms", x.updated_ms}};
+}
+
+// `created_ms`: the organisation's, for states saved without updated_ms.
+Item ItemFromJson(const json& x, std::int64_t created_ms) {
+  Item i;
+  i.item_id = x.at("id");
+  i.code = x.at("code");
+  i.name = x.at("name");
+  i.description = x.at("description");
+  if (x.contains("sales")) {
+    i.purchase_description = x.at("purchase_description");
+    i.is_sold = x.at("is_sold");
+    i.is_purchased = x.at("is_purchased");
+    i.sales = DetailsFromJson(x.at("sales"));
+    i.purchase = DetailsFromJson(x.at("purchase"));
+  } else {  // states from before writable items: sales details only
+    i.sales.unit_price = ToD(x.at("price"));
+    i.sales.account_code = x.at("account");
+    i.sales.tax_type = x.at("tax_type");
+    i.is_purchased = false;
+  }
+  i.updated_ms = x.value("updated_ms", created_ms);
+  return i;
+}
+
+json TrackingCategoryToJson(const TrackingCategory& x) {
+  json options = json::array();
+  for (const auto& o : x.options)
+    options.push_back({{"id", o.option_id}, {"name", o.name}, {"status", o.status}});
+  return {{"id", x.category_id}, {"name", x.name}, {"status", x.status}, {"options", options}};
+}
+
+TrackingCategory TrackingCategoryFromJson(const json& x) {
+  TrackingCategory c;
+  c.category_id = x.at("id");
+  c.name = x.at("name");
+  c.status = x.at("status");
+  for (const auto& opt : x.at("options"))
+    c.options.push_back({opt.at("id"), opt.at("name"), opt.at("status")});
+  return c;
+}
+
+json ContactToJson(const Contact& x) {
+  return {{"id", x.contact_id},        {"name", x.name},
+          {"status", x.status},        {"customer", x.is_customer},
+          {"supplier", x.is_supplier}, {"updated_ms", x.updated_ms},
+          {"fields", x.fields}};
+}
+
+Contact ContactFromJson(const json& x) {
+  Contact c;
+  c.contact_id = x.at("id");
+  c.name = x.at("name");
+  c.status = x.at("status");
+  c.is_customer = x.at("customer");
+  c.is_supplier = x.at("supplier");
+  c.updated_ms = x.at("updated_ms");
+  c.fields = x.at("fields");
+  if (!c.fields.is_object()) throw std::invalid_argument("contact fields are not an object");
+  return c;
+}
+
+json PaymentToJson(const Payment& x) {
+  return {{"id", x.payment_id},         {"invoice_id", x.invoice_id},
+          {"account_id", x.account_id}, {"date", x.date},
+          {"amount", D(x.amount)},      {"currency_rate", D(x.currency_rate)},
+          {"reference", x.reference},   {"reconciled", x.is_reconciled},
+          {"status", x.status},         {"type", x.payment_type},
+          {"updated_ms", x.updated_ms}};
+}
+
+Payment PaymentFromJson(const json& x) {
+  Payment p;
+  p.payment_id = x.at("id");
+  p.invoice_id = x.at("invoice_id");
+  p.account_id = x.at("account_id");
+  p.date = x.at("date");
+  p.amount = ToD(x.at("amount"));
+  p.currency_rate = ToD(x.at("currency_rate"));
+  p.reference = x.at("reference");
+  p.is_reconciled = x.at("reconciled");
+  p.status = x.at("status");
+  p.payment_type = x.at("type");
+  p.updated_ms = x.at("updated_ms");
+  return p;
+}
+
 }  // namespace
 
 json ToJson(const Organisation& org) {
@@ -142,80 +320,17 @@ json ToJson(const Organisation& org) {
   j["version"] = kStateVersion;
   j["tenant_id"] = org.tenant_id;
   j["created_ms"] = org.created_ms;
-  j["options"] = {{"name", org.options.name},
-                  {"base_currency", org.options.base_currency},
-                  {"country", org.options.country},
-                  {"extra_currencies", org.options.extra_currencies},
-                  {"seed_contacts", org.options.seed_contacts},
-                  {"short_code", org.options.short_code}};
-  json& a = j["accounts"] = json::array();
-  for (const auto& x : org.accounts)
-    a.push_back({{"id", x.account_id},
-                 {"code", x.code},
-                 {"name", x.name},
-                 {"type", x.type},
-                 {"class", x.account_class},
-                 {"tax_type", x.tax_type},
-                 {"system", x.system_account},
-                 {"bank_account_number", x.bank_account_number},
-                 {"payments", x.enable_payments_to_account},
-                 {"status", x.status},
-                 {"updated_ms", x.updated_ms}});
-  json& t = j["tax_rates"] = json::array();
-  for (const auto& x : org.tax_rates)
-    t.push_back({{"name", x.name},
-                 {"tax_type", x.tax_type},
-                 {"rate", D(x.rate)},
-                 {"revenue", x.can_apply_to_revenue},
-                 {"expenses", x.can_apply_to_expenses},
-                 {"status", x.status}});
-  json& cur = j["currencies"] = json::array();
-  for (const auto& x : org.currencies)
-    cur.push_back({{"code", x.code}, {"description", x.description}});
-  json& it = j["items"] = json::array();
-  for (const auto& x : org.items)
-    it.push_back({{"id", x.item_id},
-                  {"code", x.code},
-                  {"name", x.name},
-                  {"description", x.description},
-                  {"purchase_description", x.purchase_description},
-                  {"is_sold", x.is_sold},
-                  {"is_purchased", x.is_purchased},
-                  {"sales", DetailsToJson(x.sales)},
-                  {"purchase", DetailsToJson(x.purchase)},
-                  {"updated_ms", x.updated_ms}});
-  json& tc = j["tracking_categories"] = json::array();
-  for (const auto& x : org.tracking_categories) {
-    json options = json::array();
-    for (const auto& o : x.options)
-      options.push_back({{"id", o.option_id}, {"name", o.name}, {"status", o.status}});
-    tc.push_back(
-        {{"id", x.category_id}, {"name", x.name}, {"status", x.status}, {"options", options}});
-  }
-  json& c = j["contacts"] = json::array();
-  for (const auto& x : org.contacts)
-    c.push_back({{"id", x.contact_id},
-                 {"name", x.name},
-                 {"status", x.status},
-                 {"customer", x.is_customer},
-                 {"supplier", x.is_supplier},
-                 {"updated_ms", x.updated_ms},
-                 {"fields", x.fields}});
-  json& inv = j["invoices"] = json::array();
-  for (const auto& x : org.invoices) inv.push_back(InvoiceToJson(x));
-  json& p = j["payments"] = json::array();
-  for (const auto& x : org.payments)
-    p.push_back({{"id", x.payment_id},
-                 {"invoice_id", x.invoice_id},
-                 {"account_id", x.account_id},
-                 {"date", x.date},
-                 {"amount", D(x.amount)},
-                 {"currency_rate", D(x.currency_rate)},
-                 {"reference", x.reference},
-                 {"reconciled", x.is_reconciled},
-                 {"status", x.status},
-                 {"type", x.payment_type},
-                 {"updated_ms", x.updated_ms}});
+  j["options"] = OptionsToJson(org.options);
+  j["accounts"] = ArrayOf(org.accounts, AccountToJson);
+  j["tax_rates"] = ArrayOf(org.tax_rates, TaxRateToJson);
+  j["currencies"] = ArrayOf(org.currencies, [](const CurrencyInfo& x) {
+    return json{{"code", x.code}, {"description", x.description}};
+  });
+  j["items"] = ArrayOf(org.items, ItemToJson);
+  j["tracking_categories"] = ArrayOf(org.tracking_categories, TrackingCategoryToJson);
+  j["contacts"] = ArrayOf(org.contacts, ContactToJson);
+  j["invoices"] = ArrayOf(org.invoices, InvoiceToJson);
+  j["payments"] = ArrayOf(org.payments, PaymentToJson);
   j["next_invoice_number"] = org.next_invoice_number;
   j["duplicate_numbers_attempted"] = org.duplicate_numbers_attempted;
   return j;
@@ -224,107 +339,25 @@ json ToJson(const Organisation& org) {
 std::unique_ptr<Organisation> OrganisationFromJson(const json& j) {
   try {
     if (!j.is_object() || j.at("version") != kStateVersion) return nullptr;
-    OrgOptions o;
-    const json& jo = j.at("options");
-    o.name = jo.at("name");
-    o.base_currency = jo.at("base_currency");
-    o.country = jo.at("country");
-    o.extra_currencies = jo.at("extra_currencies").get<std::vector<std::string>>();
-    o.seed_contacts = jo.at("seed_contacts");
     const std::string tenant_id = j.at("tenant_id");
-    // States saved before short codes existed get one derived from the tenant id (stable).
-    o.short_code = jo.value("short_code", ShortCodeFrom(Fnv1a(tenant_id)));
-    auto org = std::make_unique<Organisation>(tenant_id, o);
+    auto org =
+        std::make_unique<Organisation>(tenant_id, OptionsFromJson(j.at("options"), tenant_id));
     org->created_ms = j.at("created_ms");
-    for (const auto& x : j.at("accounts")) {
-      Account a;
-      a.account_id = x.at("id");
-      a.code = x.at("code");
-      a.name = x.at("name");
-      a.type = x.at("type");
-      a.account_class = x.at("class");
-      a.tax_type = x.at("tax_type");
-      a.system_account = x.at("system");
-      a.bank_account_number = x.at("bank_account_number");
-      a.enable_payments_to_account = x.at("payments");
-      a.status = x.at("status");
-      a.updated_ms = x.value("updated_ms", org->created_ms);  // absent in older states
-      org->accounts.push_back(std::move(a));
-    }
-    for (const auto& x : j.at("tax_rates")) {
-      TaxRate t;
-      t.name = x.at("name");
-      t.tax_type = x.at("tax_type");
-      t.rate = ToD(x.at("rate"));
-      t.can_apply_to_revenue = x.at("revenue");
-      t.can_apply_to_expenses = x.at("expenses");
-      t.status = x.at("status");
-      org->tax_rates.push_back(std::move(t));
-    }
+    for (const auto& x : j.at("accounts"))
+      org->accounts.push_back(AccountFromJson(x, org->created_ms));
+    for (const auto& x : j.at("tax_rates")) org->tax_rates.push_back(TaxRateFromJson(x));
     for (const auto& x : j.at("currencies"))
       org->currencies.push_back({x.at("code"), x.at("description")});
-    for (const auto& x : j.at("items")) {
-      Item i;
-      i.item_id = x.at("id");
-      i.code = x.at("code");
-      i.name = x.at("name");
-      i.description = x.at("description");
-      if (x.contains("sales")) {
-        i.purchase_description = x.at("purchase_description");
-        i.is_sold = x.at("is_sold");
-        i.is_purchased = x.at("is_purchased");
-        i.sales = DetailsFromJson(x.at("sales"));
-        i.purchase = DetailsFromJson(x.at("purchase"));
-      } else {  // states from before writable items: sales details only
-        i.sales.unit_price = ToD(x.at("price"));
-        i.sales.account_code = x.at("account");
-        i.sales.tax_type = x.at("tax_type");
-        i.is_purchased = false;
-      }
-      i.updated_ms = x.value("updated_ms", org->created_ms);
-      org->items.push_back(std::move(i));
-    }
+    for (const auto& x : j.at("items")) org->items.push_back(ItemFromJson(x, org->created_ms));
     if (j.contains("tracking_categories")) {
-      for (const auto& x : j.at("tracking_categories")) {
-        TrackingCategory c;
-        c.category_id = x.at("id");
-        c.name = x.at("name");
-        c.status = x.at("status");
-        for (const auto& opt : x.at("options"))
-          c.options.push_back({opt.at("id"), opt.at("name"), opt.at("status")});
-        org->tracking_categories.push_back(std::move(c));
-      }
+      for (const auto& x : j.at("tracking_categories"))
+        org->tracking_categories.push_back(TrackingCategoryFromJson(x));
     } else {  // states from before tracking categories: the default seed
       org->SeedTracking(DefaultTrackingSeeds());
     }
-    for (const auto& x : j.at("contacts")) {
-      Contact c;
-      c.contact_id = x.at("id");
-      c.name = x.at("name");
-      c.status = x.at("status");
-      c.is_customer = x.at("customer");
-      c.is_supplier = x.at("supplier");
-      c.updated_ms = x.at("updated_ms");
-      c.fields = x.at("fields");
-      if (!c.fields.is_object()) return nullptr;
-      org->contacts.push_back(std::move(c));
-    }
+    for (const auto& x : j.at("contacts")) org->contacts.push_back(ContactFromJson(x));
     for (const auto& x : j.at("invoices")) org->invoices.push_back(InvoiceFromJson(x));
-    for (const auto& x : j.at("payments")) {
-      Payment p;
-      p.payment_id = x.at("id");
-      p.invoice_id = x.at("invoice_id");
-      p.account_id = x.at("account_id");
-      p.date = x.at("date");
-      p.amount = ToD(x.at("amount"));
-      p.currency_rate = ToD(x.at("currency_rate"));
-      p.reference = x.at("reference");
-      p.is_reconciled = x.at("reconciled");
-      p.status = x.at("status");
-      p.payment_type = x.at("type");
-      p.updated_ms = x.at("updated_ms");
-      org->payments.push_back(std::move(p));
-    }
+    for (const auto& x : j.at("payments")) org->payments.push_back(PaymentFromJson(x));
     org->RebuildIndexes();
     org->next_invoice_number = j.at("next_invoice_number");
     org->duplicate_numbers_attempted = j.at("duplicate_numbers_attempted");
