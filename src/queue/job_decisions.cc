@@ -13,14 +13,15 @@ EnqueueDecision Enqueued(EnqueueAction action, EnqueueOutcome outcome) {
 }
 
 EnqueueDecision DecideForUnfinished(const UnfinishedJob& job, std::string_view hash) {
-  if (job.state == JobState::kQueued || job.state == JobState::kRetrying) {
+  const bool waiting = job.state == JobState::kQueued || job.state == JobState::kRetrying;
+  if (waiting && !job.needs_reconcile) {
     if (hash == job.content_hash) {
       return Enqueued(EnqueueAction::kKeepUnfinished, EnqueueOutcome::kUnchanged);
     }
     return Enqueued(EnqueueAction::kReplaceContent, EnqueueOutcome::kReplaced);
   }
-  // In flight (running, or unknown until reconciled): the new content follows
-  // once this attempt's fate is known.
+  // In flight (running, or unknown until reconciled), or waiting to look up
+  // what it sent: the new content follows once that is known.
   if (hash == job.newer_hash.value_or(job.content_hash)) {
     return Enqueued(EnqueueAction::kKeepUnfinished, EnqueueOutcome::kUnchanged);
   }

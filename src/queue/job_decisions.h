@@ -26,6 +26,9 @@ struct UnfinishedJob {
   std::string_view content_hash;       // of the content it sends (or is sending)
   // Content that arrived while it was in flight (kDeferred), if any.
   std::optional<std::string_view> newer_hash;
+  // Its last attempt's outcome is unknown: what it sent may be in Xero and is
+  // what the reconcile looks up, so it is not replaced.
+  bool needs_reconcile = false;
 };
 
 // What Enqueue knows when it decides. The views must outlive the call only.

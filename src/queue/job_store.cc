@@ -59,7 +59,8 @@ const std::string& NextDueSql() {
 // The document's unfinished job (at most one: jobs_pending_key is unique).
 const std::string& PendingOfDocumentSql() {
   static const std::string sql = fmt::format(
-      "SELECT id, state, content_hash, pending_hash FROM jobs WHERE connection = ?1 AND "
+      "SELECT id, state, content_hash, pending_hash, needs_reconcile FROM jobs WHERE "
+      "connection = ?1 AND "
       "kind = ?2 AND source_id = ?3 AND {}",
       kPendingStates);
   return sql;
@@ -279,7 +280,7 @@ Result<std::optional<JobStore::Unfinished>> JobStore::FindUnfinished(const NewJo
   if (!row) return Fail(row.error());
   if (!*row) return std::optional<Unfinished>();
   return Unfinished{find->Int(0), ParseJobState(find->Text(1)).value_or(JobState::kQueued),
-                    find->Text(2), find->OptText(3)};
+                    find->Text(2), find->OptText(3), find->Int(4) != 0};
 }
 
 EnqueueFacts JobStore::FactsOf(const std::string& hash, const std::optional<Unfinished>& unfinished,
@@ -291,6 +292,7 @@ EnqueueFacts JobStore::FactsOf(const std::string& hash, const std::optional<Unfi
     facts.unfinished->state = unfinished->state;
     facts.unfinished->content_hash = unfinished->content_hash;
     if (unfinished->newer_hash) facts.unfinished->newer_hash = *unfinished->newer_hash;
+    facts.unfinished->needs_reconcile = unfinished->needs_reconcile;
   }
   if (history.succeeded_id != 0) facts.copied_hash = history.succeeded_hash;
   facts.unresolved = history.unresolved;

@@ -103,6 +103,7 @@ class JobStore {
     JobState state = JobState::kQueued;
     std::string content_hash;
     std::optional<std::string> newer_hash;  // column pending_hash
+    bool needs_reconcile = false;
   };
   Result<std::optional<Unfinished>> FindUnfinished(const NewJob& job);
   // What the document's settled jobs say: its newest success (succeeded_id

@@ -37,8 +37,9 @@ namespace {
 constexpr std::string_view kNew = "new";
 
 UnfinishedJob Unfinished(JobState state, std::string_view content,
-                         std::optional<std::string_view> newer = std::nullopt) {
-  return UnfinishedJob{state, content, newer};
+                         std::optional<std::string_view> newer = std::nullopt,
+                         bool needs_reconcile = false) {
+  return UnfinishedJob{state, content, newer, needs_reconcile};
 }
 
 struct EnqueueRow {
@@ -90,6 +91,23 @@ const EnqueueRow kEnqueueRows[] = {
      {.hash = kNew, .unfinished = Unfinished(JobState::kQueued, "cur", "new")},
      EnqueueAction::kReplaceContent,
      EnqueueOutcome::kReplaced},
+    // One waiting to look up what it sent keeps that; the new content follows.
+    {"retrying, reconcile due, with other content",
+     {.hash = kNew, .unfinished = Unfinished(JobState::kRetrying, "cur", std::nullopt, true)},
+     EnqueueAction::kSetNewerContent,
+     EnqueueOutcome::kDeferred},
+    {"retrying, reconcile due, older content to follow: replaced",
+     {.hash = kNew, .unfinished = Unfinished(JobState::kRetrying, "cur", "nwr", true)},
+     EnqueueAction::kSetNewerContent,
+     EnqueueOutcome::kDeferred},
+    {"queued, reconcile due, this content to follow already",
+     {.hash = kNew, .unfinished = Unfinished(JobState::kQueued, "cur", "new", true)},
+     EnqueueAction::kKeepUnfinished,
+     EnqueueOutcome::kUnchanged},
+    {"queued, reconcile due, with this content",
+     {.hash = kNew, .unfinished = Unfinished(JobState::kQueued, "new", std::nullopt, true)},
+     EnqueueAction::kKeepUnfinished,
+     EnqueueOutcome::kUnchanged},
     // One in flight keeps the content for after the attempt.
     {"running with this content",
      {.hash = kNew, .unfinished = Unfinished(JobState::kRunning, "new")},

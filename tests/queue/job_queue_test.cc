@@ -341,6 +341,34 @@ TEST_F(JobQueueTest, ReconcileFlagSurvivesTransientFailures) {
   EXPECT_TRUE(j.needs_reconcile);
 }
 
+// A job waiting to look up what it sent keeps that content: newer content
+// waits behind it, and the newest wins (an older deferred version never
+// replaces a newer one).
+TEST_F(JobQueueTest, ContentArrivingWhileAReconcileIsDueFollowsItNewestFirst) {
+  auto a = Put(Doc("inv-1", "v1"));
+  ClaimAll();
+  Finish(JobOutcome::Unknown(a.job_id, "timeout"));
+  EXPECT_EQ(Put(Doc("inv-1", "v2")).outcome, EnqueueOutcome::kDeferred);
+  clock_.Set(Get(a.job_id).next_run_at);
+  ClaimAll();
+  Finish(JobOutcome::Transient(a.job_id, "lookup failed: 503"));
+  ASSERT_EQ(Get(a.job_id).state, JobState::kRetrying);
+  ASSERT_TRUE(Get(a.job_id).needs_reconcile);
+  // v3 while the lookup is still due: v1 stays what is looked up, v3 follows.
+  EXPECT_EQ(Put(Doc("inv-1", "v3")).outcome, EnqueueOutcome::kDeferred);
+  Job waiting = Get(a.job_id);
+  EXPECT_NE(waiting.payload.find("v1"), std::string::npos);
+  EXPECT_TRUE(waiting.has_newer_content);
+  // Not found in Xero: what is sent now is v3, not v2.
+  clock_.Set(waiting.next_run_at);
+  ClaimAll();
+  Finish(JobOutcome::ReconciledNotFound(a.job_id));
+  Job sent = Get(a.job_id);
+  EXPECT_EQ(sent.state, JobState::kQueued);
+  EXPECT_NE(sent.payload.find("v3"), std::string::npos) << sent.payload;
+  EXPECT_FALSE(sent.has_newer_content);
+}
+
 TEST_F(JobQueueTest, UnknownAtLastAttemptIsDeadButStillNeedsReconcile) {
   auto a = Put(Doc("a"));
   for (int i = 0; i < 3; ++i) {
