@@ -17,17 +17,29 @@ import sys
 
 
 def read_log(path):
-    edges = {}
+    """Maps each edge (one process) to its duration, named by its first output.
+
+    An edge with several outputs (a link that also writes the test list, a
+    precompiled header and its .hxx) has one line per output with the same
+    start, end and command hash: it counts once.
+    """
+    newest = {}  # output -> (start, end, command hash); a later entry replaces an earlier one
     with open(path, encoding="utf-8") as f:
         header = f.readline()
         if not header.startswith("# ninja log v"):
             sys.exit(f"{path}: not a ninja log")
         for line in f:
             parts = line.rstrip("\n").split("\t")
-            if len(parts) < 4:
+            if len(parts) < 5:
                 continue
-            start, end, output = int(parts[0]), int(parts[1]), parts[3]
-            edges[output] = (end - start) / 1000.0  # a later entry replaces an earlier one
+            newest[parts[3]] = (int(parts[0]), int(parts[1]), parts[4])
+    edges = {}
+    seen = set()
+    for output, key in newest.items():
+        if key in seen:
+            continue
+        seen.add(key)
+        edges[output] = (key[1] - key[0]) / 1000.0
     return edges
 
 

@@ -3,6 +3,7 @@
 
 #include <openssl/evp.h>
 
+#include <array>
 #include <memory>
 
 namespace xerod {
@@ -23,31 +24,36 @@ struct CtxFree {
   void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
 };
 
+// EVP_DigestFinal_ex may write up to EVP_MAX_MD_SIZE bytes; SHA-256 uses 32.
+using DigestBuffer = std::array<unsigned char, EVP_MAX_MD_SIZE>;
+constexpr unsigned int kDigestSize = 32;
+
+// The digest into `out`; false if libcrypto fails.
+bool Digest(std::string_view data, DigestBuffer& out) {
+  // One context per thread, re-initialised per digest: no allocation per call.
+  thread_local std::unique_ptr<EVP_MD_CTX, CtxFree> ctx(EVP_MD_CTX_new());
+  unsigned int len = 0;
+  return ctx != nullptr && EVP_DigestInit_ex2(ctx.get(), Md(), nullptr) == 1 &&
+         EVP_DigestUpdate(ctx.get(), data.data(), data.size()) == 1 &&
+         EVP_DigestFinal_ex(ctx.get(), out.data(), &len) == 1 && len == kDigestSize;
+}
+
 }  // namespace
 
 Result<std::string> Sha256(std::string_view data) {
-  // One context per thread, re-initialised per digest: no allocation per call.
-  thread_local std::unique_ptr<EVP_MD_CTX, CtxFree> ctx(EVP_MD_CTX_new());
-  std::string digest(32, '\0');
-  unsigned int len = 0;
-  if (ctx == nullptr || EVP_DigestInit_ex2(ctx.get(), Md(), nullptr) != 1 ||
-      EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 ||
-      EVP_DigestFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(digest.data()), &len) != 1 ||
-      len != 32) {
-    return Fail(Code::kInternal, "SHA-256 failed (libcrypto)");
-  }
-  return digest;
+  DigestBuffer digest;
+  if (!Digest(data, digest)) return Fail(Code::kInternal, "SHA-256 failed (libcrypto)");
+  return std::string(digest.begin(), digest.begin() + kDigestSize);
 }
 
 Result<std::string> Sha256Hex(std::string_view data) {
-  Result<std::string> digest = Sha256(data);
-  if (!digest) return digest;
+  DigestBuffer digest;
+  if (!Digest(data, digest)) return Fail(Code::kInternal, "SHA-256 failed (libcrypto)");
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out(64, '\0');
-  for (std::size_t i = 0; i < 32; ++i) {
-    auto byte = static_cast<unsigned char>((*digest)[i]);
-    out[2 * i] = kHex[byte >> 4];
-    out[2 * i + 1] = kHex[byte & 0xf];
+  for (std::size_t i = 0; i < kDigestSize; ++i) {
+    out[2 * i] = kHex[digest[i] >> 4];
+    out[2 * i + 1] = kHex[digest[i] & 0xf];
   }
   return out;
 }
