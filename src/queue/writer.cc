@@ -62,43 +62,59 @@ void WriterThread::Loop() {
 }
 
 void WriterThread::RunGroup(std::deque<Request>& group) {
-  std::vector<Status> results;
-  results.reserve(group.size());
-  auto fail_all = [&](const Error& error) {
-    for (auto& r : group) r.done(Fail(error));
+  std::vector<Status> results(group.size(), Ok());
+  std::size_t next = 0;
+  while (next < group.size()) next = RunTransaction(group, next, results);
+  requests_.fetch_add(group.size());
+  for (std::size_t i = 0; i < group.size(); ++i) group[i].done(results[i]);
+}
+
+std::size_t WriterThread::RunTransaction(std::deque<Request>& group, std::size_t first,
+                                         std::vector<Status>& results) {
+  auto lose = [&](std::size_t from, std::size_t to, const Error& error) {
+    for (std::size_t i = from; i < to; ++i) {
+      if (results[i]) results[i] = Fail(error);  // a request's own error says more
+    }
   };
   auto tx = store::Transaction::Begin(db_);
   if (!tx) {
     spdlog::error("job queue: cannot begin a transaction: {}", tx.error().message());
-    fail_all(tx.error());
-    return;
+    lose(first, group.size(), tx.error());
+    return group.size();
   }
-  const bool single = group.size() == 1;
-  for (auto& r : group) {
-    if (single) {
-      results.push_back(r.work(db_));
-      continue;
-    }
-    if (auto s = db_.Exec("SAVEPOINT req"); !s) {
-      results.push_back(s);
-      continue;
-    }
-    Status s = r.work(db_);
-    if (!s) (void)db_.Exec("ROLLBACK TO req");
-    (void)db_.Exec("RELEASE req");
-    results.push_back(std::move(s));
+  const bool single = group.size() - first == 1;
+  for (std::size_t i = first; i < group.size(); ++i) {
+    results[i] = single ? group[i].work(db_) : RunInSavepoint(group[i]);
+    if (db_.InTransaction()) continue;
+    // The transaction is gone: SQLite rolled it back by itself (a full disk,
+    // an I/O error), or a request's changes could not be undone alone. What
+    // this transaction held is lost; the rest of the group gets a new one.
+    spdlog::error("job queue: a transaction was rolled back; {} request(s) in it failed",
+                  i + 1 - first);
+    lose(first, i + 1,
+         Error(Code::kUnavailable, "the transaction was rolled back (nothing of it was stored)"));
+    return i + 1;
   }
-  if (single && !results.front()) {
-    store::Transaction rollback = std::move(*tx);  // rolls the lone failed request back
-  } else if (auto s = tx->Commit(); !s) {
+  if (single && !results[first]) return group.size();  // ~Transaction rolls it back
+  if (auto s = tx->Commit(); !s) {
     spdlog::error("job queue: commit failed: {}", s.error().message());
-    fail_all(s.error());
-    return;
-  } else {
-    commits_.fetch_add(1);
+    lose(first, group.size(), s.error());
+    return group.size();
   }
-  requests_.fetch_add(group.size());
-  for (std::size_t i = 0; i < group.size(); ++i) group[i].done(results[i]);
+  commits_.fetch_add(1);
+  return group.size();
+}
+
+Status WriterThread::RunInSavepoint(Request& request) {
+  if (auto s = db_.Exec("SAVEPOINT req"); !s) return s;
+  Status s = request.work(db_);
+  if (!db_.InTransaction()) return s;  // rolled back with everything else
+  // A failed request is undone alone; if that cannot be done, everything is
+  // (committing its half-done changes would store what was reported failed).
+  if ((!s && !db_.Exec("ROLLBACK TO req")) || !db_.Exec("RELEASE req")) {
+    (void)db_.Exec("ROLLBACK");
+  }
+  return s;
 }
 
 }  // namespace xerod::queue

@@ -14,6 +14,7 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "store/sqlite.h"
 #include "xerod/status.h"
@@ -49,7 +50,15 @@ class WriterThread {
 
  private:
   void Loop();
+  // Runs every request of `group` and calls each one's `done` with its own
+  // result: OK only when its work succeeded AND was committed.
   void RunGroup(std::deque<Request>& group);
+  // Runs group[first..] in one transaction; returns where the next one starts
+  // (group.size() when done): after a request whose transaction was lost.
+  std::size_t RunTransaction(std::deque<Request>& group, std::size_t first,
+                             std::vector<Status>& results);
+  // One request of several, in its own SAVEPOINT.
+  Status RunInSavepoint(Request& request);
 
   store::Db& db_;
   const std::size_t max_group_;
