@@ -46,6 +46,7 @@ namespace xerod {
 namespace connection {
 struct OAuthApp;
 struct TokenOutcome;
+struct TokenResponse;
 }  // namespace connection
 
 struct AccessGrant {
@@ -66,6 +67,10 @@ struct TokenManagerOptions {
   // Extra attempts after a lost answer, each after `lost_retry_delay`.
   int lost_retries = 2;
   Duration lost_retry_delay = std::chrono::seconds(1);
+  // A rotated refresh token whose write failed is written again after this
+  // delay, doubling up to `save_retry_max` until the write succeeds.
+  Duration save_retry_delay = std::chrono::seconds(1);
+  Duration save_retry_max = std::chrono::seconds(30);
 };
 
 class TokenManager {
@@ -121,8 +126,20 @@ class TokenManager {
     std::string token;
     TimePoint expires_at;
   };
+  // A rotated refresh token not yet written (the write failed). Once Xero's
+  // 30-minute grace for the previous one ends it is the grant's only valid
+  // token: the next refresh sends it, and it is written again until it is.
+  struct Unsaved {
+    std::string refresh_token;  // secret
+    std::string scope;
+    Duration next_delay{0};
+  };
 
   void StartRequest(std::int64_t set_id);
+  // Writes the rotated refresh token; keeps it in `unsaved_` (and retries) if
+  // the write fails for a reason other than the set being dead or gone.
+  void SaveRefresh(std::int64_t set_id, const connection::TokenResponse& token);
+  void RetrySave(std::int64_t set_id);
   void OnAnswer(std::int64_t set_id, ConnectionKind kind, const connection::TokenOutcome& out);
   void FinishFlight(std::int64_t set_id, const Result<Cached>& result, ConnectionKind kind);
   void Post(AccessCallback done, Result<AccessGrant> result);
@@ -138,6 +155,7 @@ class TokenManager {
   UnusableHook hook_;
   std::map<std::int64_t, Cached> cache_;
   std::map<std::int64_t, Flight> flights_;
+  std::map<std::int64_t, Unsaved> unsaved_;
   std::int64_t token_requests_ = 0;
   std::shared_ptr<bool> alive_;
 };

@@ -3,7 +3,9 @@
 #include "xerod/token_manager.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -25,7 +27,17 @@ TokenManager::TokenManager(boost::asio::io_context& io, HttpClient& http, Connec
       options_(options),
       alive_(std::make_shared<bool>(true)) {}
 
-TokenManager::~TokenManager() { *alive_ = false; }
+TokenManager::~TokenManager() {
+  *alive_ = false;
+  // A last chance for tokens the store refused so far (the token is never logged).
+  for (const auto& [set_id, u] : unsaved_) {
+    if (store_.RecordRefresh(set_id, u.refresh_token, u.scope)) continue;
+    spdlog::critical(
+        "token set {}: its rotated refresh token could not be written and is lost at exit; its "
+        "connections must be connected again within 30 minutes of its last refresh",
+        set_id);
+  }
+}
 
 void TokenManager::Post(AccessCallback done, Result<AccessGrant> result) {
   boost::asio::post(io_, [done = std::move(done), result = std::move(result)]() mutable {
@@ -58,7 +70,10 @@ void TokenManager::Invalidate(std::int64_t token_set_id, const std::string& stal
   if (it != cache_.end() && it->second.token == stale_token) cache_.erase(it);
 }
 
-void TokenManager::Forget(std::int64_t token_set_id) { cache_.erase(token_set_id); }
+void TokenManager::Forget(std::int64_t token_set_id) {
+  cache_.erase(token_set_id);
+  unsaved_.erase(token_set_id);
+}
 
 void TokenManager::Prime(std::int64_t token_set_id, const std::string& access_token,
                          Duration expires_in) {
@@ -77,7 +92,11 @@ void TokenManager::StartRequest(std::int64_t set_id) {
   if (set->kind == ConnectionKind::kCustom) {
     form = {{"grant_type", "client_credentials"}};
   } else {
-    form = {{"grant_type", "refresh_token"}, {"refresh_token", set->refresh_token}};
+    // The newest token: one the store could not take yet wins over the stored one.
+    auto unsaved = unsaved_.find(set_id);
+    const std::string& token =
+        unsaved != unsaved_.end() ? unsaved->second.refresh_token : set->refresh_token;
+    form = {{"grant_type", "refresh_token"}, {"refresh_token", token}};
   }
   ConnectionKind kind = set->kind;
   RequestToken(std::move(form),
@@ -117,13 +136,9 @@ void TokenManager::OnAnswer(std::int64_t set_id, ConnectionKind kind, const Toke
   if (flight == flights_.end()) return;
   switch (out.kind) {
     case TokenOutcome::Kind::kOk: {
-      // Persist the rotated refresh token BEFORE anyone uses the access token.
-      if (auto s = store_.RecordRefresh(set_id, out.token.refresh_token, out.token.scope); !s) {
-        return FinishFlight(set_id,
-                            Fail(s.error().code(), "could not record the rotated refresh token: " +
-                                                       s.error().message()),
-                            kind);
-      }
+      // The rotated refresh token is written (or kept to be written) before
+      // anyone uses the access token.
+      SaveRefresh(set_id, out.token);
       Cached c{out.token.access_token, clock_.Now() + out.token.expires_in};
       cache_[set_id] = c;
       return FinishFlight(set_id, c, kind);
@@ -152,6 +167,7 @@ void TokenManager::OnAnswer(std::int64_t set_id, ConnectionKind kind, const Toke
                 ? "invalid_grant: the refresh token is expired, revoked or superseded"
                 : "unauthorized_client: the custom connection is no longer authorised";
         cache_.erase(set_id);
+        unsaved_.erase(set_id);
         auto changed = store_.KillTokenSet(set_id, state, reason);
         Result<Cached> err = Fail(Code::kFailedPrecondition, reason);
         FinishFlight(set_id, err, kind);
@@ -164,6 +180,44 @@ void TokenManager::OnAnswer(std::int64_t set_id, ConnectionKind kind, const Toke
     case TokenOutcome::Kind::kServer:
       return FinishFlight(set_id, Fail(out.ToError()), kind);
   }
+}
+
+void TokenManager::SaveRefresh(std::int64_t set_id, const connection::TokenResponse& token) {
+  Status saved = store_.RecordRefresh(set_id, token.refresh_token, token.scope);
+  if (saved) {
+    unsaved_.erase(set_id);
+    return;
+  }
+  if (saved.error().code() == Code::kFailedPrecondition || token.refresh_token.empty()) {
+    spdlog::warn("token set {}: refresh not recorded: {}", set_id, saved.error().message());
+    return;  // the set is dead or gone, or there is no token to keep
+  }
+  spdlog::error(
+      "token set {}: could not write the rotated refresh token ({}); it is kept in memory and "
+      "written again until the write succeeds",
+      set_id, saved.error().message());
+  bool retrying = unsaved_.contains(set_id);
+  unsaved_[set_id] = Unsaved{token.refresh_token, token.scope, options_.save_retry_delay};
+  if (!retrying) RetrySave(set_id);
+}
+
+void TokenManager::RetrySave(std::int64_t set_id) {
+  auto it = unsaved_.find(set_id);
+  if (it == unsaved_.end()) return;
+  auto timer = std::make_shared<boost::asio::steady_timer>(io_, it->second.next_delay);
+  timer->async_wait([this, alive = alive_, timer, set_id](boost::system::error_code ec) {
+    if (ec || !*alive) return;
+    auto u = unsaved_.find(set_id);
+    if (u == unsaved_.end()) return;  // written meanwhile, or forgotten
+    Status saved = store_.RecordRefresh(set_id, u->second.refresh_token, u->second.scope);
+    if (saved || saved.error().code() == Code::kFailedPrecondition) {
+      if (saved) spdlog::info("token set {}: the rotated refresh token is written now", set_id);
+      unsaved_.erase(u);
+      return;
+    }
+    u->second.next_delay = std::min(u->second.next_delay * 2, options_.save_retry_max);
+    RetrySave(set_id);
+  });
 }
 
 void TokenManager::FinishFlight(std::int64_t set_id, const Result<Cached>& result,

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "connection/token_endpoint.h"
+#include "store/sqlite.h"
 #include "support/fake_http.h"
 #include "support/test_support.h"
 #include "xerod/connection_manager.h"
@@ -51,7 +52,7 @@ class TokenManagerTest : public ::testing::Test {
     db_ = std::move(*db);
     store_ = std::make_unique<ConnectionStore>(db_->handle(), clock_);
     manager_ = std::make_unique<TokenManager>(io_, http_, *store_, clock_, config_,
-                                              Secret("s3cret"), TokenManagerOptions{});
+                                              Secret("s3cret"), options_);
     manager_->SetUnusableHook(
         [this](const std::string& name, ConnectionState s, const std::string& reason) {
           unusable_.push_back(name + "=" + std::string(ToString(s)) + ":" + reason);
@@ -68,6 +69,7 @@ class TokenManagerTest : public ::testing::Test {
   FakeHttpClient http_;
   boost::asio::io_context io_;
   XeroConfig config_;
+  TokenManagerOptions options_;
   std::unique_ptr<Database> db_;
   std::unique_ptr<ConnectionStore> store_;
   std::unique_ptr<TokenManager> manager_;
@@ -109,6 +111,43 @@ TEST_F(TokenManagerTest, ManyCallersShareOneRefreshAndRotationIsCommittedFirst) 
   Drain();
   EXPECT_EQ(ok, 101);
   EXPECT_TRUE(http_.pending().empty());
+}
+
+// The store refuses the rotated token (a full disk, say): the token is not
+// dropped. The access token is served, the next refresh sends the rotated
+// token, and the write is tried again until the store takes it.
+TEST_F(TokenManagerTest, ARotatedRefreshTokenTheStoreRefusedIsKeptAndWrittenLater) {
+  options_.save_retry_delay = std::chrono::milliseconds(5);
+  options_.save_retry_max = std::chrono::milliseconds(20);
+  Open();
+  ASSERT_TRUE(db_->handle().Exec("PRAGMA query_only = 1"));  // writes now fail
+  bool served = false;
+  manager_->GetAccessToken("acme", [&](Result<AccessGrant> g) {
+    ASSERT_TRUE(g.has_value()) << g.error().ToString();
+    served = g->access_token == "at-1";
+  });
+  Drain();
+  http_.AnswerJson(200, TokenJson("at-1", "rt-2"));
+  Drain();
+  EXPECT_TRUE(served);
+  EXPECT_EQ(store_->GetTokenSet(set_id_)->refresh_token, "rt-1");  // not written yet
+  // The next refresh sends the rotated token, not the stored one.
+  clock_.Advance(std::chrono::seconds(1800 - 60));
+  manager_->GetAccessToken("acme", [](Result<AccessGrant>) {});
+  Drain();
+  ASSERT_EQ(http_.pending().size(), 1u);
+  EXPECT_NE(SentForm(1).find("refresh_token=rt-2"), std::string::npos) << SentForm(1);
+  http_.AnswerJson(200, TokenJson("at-2", "rt-3"));
+  Drain();
+  // The store takes writes again: the newest token is written by a retry.
+  ASSERT_TRUE(db_->handle().Exec("PRAGMA query_only = 0"));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (store_->GetTokenSet(set_id_)->refresh_token != "rt-3" &&
+         std::chrono::steady_clock::now() < deadline) {
+    io_.restart();
+    io_.run_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(store_->GetTokenSet(set_id_)->refresh_token, "rt-3");
 }
 
 TEST_F(TokenManagerTest, RefreshesShortlyBeforeExpiryAndAfterRestartUsesRotatedToken) {
