@@ -5,7 +5,7 @@
 // unknown. Every error message starts with the member's full path.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <set>
 #include <string>
