@@ -15,6 +15,7 @@
 
 #include "daemon/sd_notify.h"
 #include "dbus/control_service.h"
+#include "store/instance_lock.h"
 #include "xerod/connection.h"
 #include "xerod/connection_manager.h"
 #include "xerod/copy_sender.h"
@@ -84,9 +85,10 @@ class Daemon::Impl {
 // Everything Start() brings up, declared in start order and so destroyed in
 // reverse: later services may use earlier ones, never the other way round.
 struct Daemon::Impl::Services {
-  std::unique_ptr<Database> db;      // the state file, migrated to this binary's schema
-  std::unique_ptr<JobQueue> queue;   // the durable job queue (same file)
-  std::unique_ptr<HttpClient> http;  // libcurl on the loop: Xero identity + API
+  std::unique_ptr<store::InstanceLock> lock;  // one xerod per state file
+  std::unique_ptr<Database> db;               // the state file, migrated to this binary's schema
+  std::unique_ptr<JobQueue> queue;            // the durable job queue (same file)
+  std::unique_ptr<HttpClient> http;           // libcurl on the loop: Xero identity + API
   std::unique_ptr<ConnectionStore> connection_store;  // connections + refresh tokens
   std::unique_ptr<TokenManager> tokens;               // access tokens, refresh rotation
   std::unique_ptr<ConnectionManager> connections;     // connect / add / check / disconnect
@@ -171,6 +173,11 @@ Status Daemon::Impl::Start() {
 }
 
 Status Daemon::Impl::OpenStore(Services& s) {
+  // Before anything touches the file: a second xerod would recover the live
+  // one's running jobs as unknown.
+  auto lock = store::InstanceLock::Acquire(config_.database);
+  if (!lock) return Fail(lock.error());
+  s.lock = std::make_unique<store::InstanceLock>(std::move(*lock));
   // The state file: created 0600, migrated in one transaction, refused if newer than us.
   // Its connection serves the connection store; the queue opens its own (its
   // writer thread), whose checkpointer keeps the one WAL file short for both.

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 //
 // The real xerod binary on a private session bus (dbus.bus: session), driven
-// with the real xerod-ctl: enqueue, status, reload with a broken config, stop.
+// with the real xerod-ctl: enqueue, status, a second instance refused, reload with a
+// broken config, stop.
 #include <gtest/gtest.h>
 
 #include <csignal>
@@ -51,6 +52,20 @@ TEST_F(XerodE2eTest, RealDaemonServesTheApi) {
                 status["job_counts"]["dead"].get<int>() +
                 status["job_counts"]["unknown"].get<int>(),
             1);
+
+  // A second xerod on the same state file refuses to start, before it touches
+  // anything: the live daemon's jobs are as they were.
+  Subprocess second({BinaryPath("xerod"), "--config", config}, {}, dir_.File("second.log"));
+  EXPECT_EQ(second.Wait(std::chrono::seconds(10)), 1) << second.Output();
+  EXPECT_NE(second.Output().find("another xerod (pid " + std::to_string(xerod.pid()) + ")"),
+            std::string::npos)
+      << second.Output();
+  ASSERT_EQ(Ctl("--json status", &out), 0) << out;
+  auto after = nlohmann::json::parse(out)["job_counts"];
+  EXPECT_EQ(after["unknown"], 0) << out;  // what a recovery by the second would have made
+  int jobs = 0;
+  for (const auto& [state, n] : after.items()) jobs += n.get<int>();
+  EXPECT_EQ(jobs, 1) << out;
 
   ASSERT_EQ(Ctl("--json reload", &out), 0) << out;
   EXPECT_EQ(nlohmann::json::parse(out)["generation"], 2);
