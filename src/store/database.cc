@@ -61,16 +61,32 @@ Status ApplyPragmas(store::Db& db, const StoreOptions& options) {
                   options.busy_timeout.count()));
 }
 
+Error NewerSchema(const std::string& path, std::int64_t found, int latest) {
+  return Error(Code::kCorrupt,
+               fmt::format("database {} has schema version {}, this xerod understands up to {}; "
+                           "refusing to open it: use a newer xerod or restore a backup",
+                           path, found, latest));
+}
+
+// Before anything is written to the file (WAL mode included): a file that is
+// not a readable database, or one of a newer xerod, is refused untouched.
+Status CheckReadable(store::Db& db, const std::string& path, int latest) {
+  auto version = db.QueryInt("PRAGMA user_version");
+  if (!version) {
+    return Fail(version.error().code(),
+                fmt::format("database {} cannot be read ({}); if it is damaged, restore a backup "
+                            "or move it aside to start empty",
+                            path, version.error().message()));
+  }
+  if (*version > latest) return Fail(NewerSchema(path, *version, latest));
+  return Ok();
+}
+
 Result<int> Migrate(store::Db& db, const std::string& path,
                     std::span<const EmbeddedFile> migrations) {
   if (auto s = CheckMigrationNames(migrations); !s) return Fail(s.error());
   const int latest = static_cast<int>(migrations.size());
-  auto refuse = [&](std::int64_t found) {
-    return Fail(Code::kCorrupt,
-                fmt::format("database {} has schema version {}, this xerod understands up to {}; "
-                            "refusing to open it: use a newer xerod or restore a backup",
-                            path, found, latest));
-  };
+  auto refuse = [&](std::int64_t found) { return Fail(NewerSchema(path, found, latest)); };
   auto before = db.QueryInt("PRAGMA user_version");
   if (!before) return Fail(before.error());
   if (*before > latest) return refuse(*before);
@@ -132,6 +148,9 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
   auto db = store::Db::Open(path, /*create=*/false);
   if (!db) return Fail(db.error());
   auto owned = std::make_unique<store::Db>(std::move(*db));
+  if (auto s = CheckReadable(*owned, path, static_cast<int>(migrations.size())); !s) {
+    return Fail(s.error());
+  }
   if (auto s = ApplyPragmas(*owned, options); !s) {
     return Fail(s.error().code(), fmt::format("database {}: {}", path, s.error().message()));
   }

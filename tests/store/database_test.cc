@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <array>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "store/sqlite.h"
 #include "support/test_support.h"
@@ -230,6 +232,33 @@ TEST(DatabaseTest, NotADatabaseIsCorrupt) {
   auto db = Database::Open(dir.File("x.db"));
   ASSERT_FALSE(db.has_value());
   EXPECT_EQ(db.error().code(), Code::kCorrupt) << db.error().ToString();
+  EXPECT_NE(db.error().message().find("database " + dir.File("x.db") + " cannot be read"),
+            std::string::npos)
+      << db.error().message();
+  EXPECT_NE(db.error().message().find("restore a backup"), std::string::npos);
+}
+
+// A newer xerod's file (here in rollback-journal mode) is refused before
+// anything is written to it: not even WAL mode is set.
+TEST(DatabaseTest, ANewerDatabaseIsRefusedUntouched) {
+  TempDir dir;
+  std::string path = dir.File("x.db");
+  {
+    auto db = store::Db::Open(path, /*create=*/true);
+    ASSERT_TRUE(db.has_value());
+    ASSERT_TRUE(db->Exec("PRAGMA journal_mode=DELETE; CREATE TABLE t (x); PRAGMA user_version=99"));
+  }
+  auto bytes = [&] {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  const std::string before = bytes();
+  auto db = Database::Open(path);
+  ASSERT_FALSE(db.has_value());
+  EXPECT_EQ(db.error().code(), Code::kCorrupt);
+  EXPECT_NE(db.error().message().find("schema version 99"), std::string::npos);
+  EXPECT_EQ(bytes(), before);
+  EXPECT_FALSE(std::filesystem::exists(path + "-wal"));
 }
 
 }  // namespace
