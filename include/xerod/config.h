@@ -78,6 +78,7 @@ struct SmtpConfig {
   bool enabled = false;  // true when the `smtp` section is present, unless `enabled: false`
   std::string url;       // smtp://host:port or smtps://host:port
   SmtpTls tls = SmtpTls::kStartTls;  // default follows the scheme: smtps:// -> implicit
+  bool allow_cleartext = false;      // tls: none towards a host that is not loopback
   std::string username;
   std::string password_file;  // path, or credential name under $CREDENTIALS_DIRECTORY
   std::string from;           // "Name <addr@example.com>" or "addr@example.com"

@@ -29,7 +29,7 @@ void ApplyEndpoint(Reader& r, const std::string& path, const std::string& url,
     if (tls) smtp.tls = *tls;
     return;
   }
-  auto endpoint = CheckSmtpEndpoint(url, tls);
+  auto endpoint = CheckSmtpEndpoint(url, tls, smtp.allow_cleartext);
   if (!endpoint) {
     bool at_tls = endpoint.error().key == SmtpEndpointError::kTls;
     const Node& at = at_tls ? *tls_node : *url_node;
@@ -120,6 +120,10 @@ void ReadSmtp(Reader& r, const Node& key, const Node& node, const std::string& p
               return;
             }
             smtp.from = *s;
+          }},
+         {"allow_cleartext",
+          [&](const Node&, const Node& v, const std::string& p) {
+            if (auto b = r.Bool(v, p)) smtp.allow_cleartext = *b;
           }},
          {"timeout", [&](const Node&, const Node& v, const std::string& p) {
             if (auto d = r.Dur(v, p, milliseconds(100), minutes(10))) smtp.timeout = *d;

@@ -205,7 +205,8 @@ Result<Url> ParseUrl(std::string_view text) {
 }
 
 std::expected<SmtpEndpoint, SmtpEndpointError> CheckSmtpEndpoint(std::string_view text,
-                                                                 std::optional<SmtpTls> tls) {
+                                                                 std::optional<SmtpTls> tls,
+                                                                 bool allow_cleartext) {
   using Error = SmtpEndpointError;
   Result<Url> url = ParseUrl(text);
   if (!url) return std::unexpected(Error{Error::kUrl, "URL " + url.error().message()});
@@ -223,6 +224,11 @@ std::expected<SmtpEndpoint, SmtpEndpointError> CheckSmtpEndpoint(std::string_vie
     return std::unexpected(Error{Error::kTls, "tls: implicit needs an smtps:// url"});
   }
   SmtpTls mode = tls ? *tls : smtps ? SmtpTls::kImplicit : SmtpTls::kStartTls;
+  if (mode == SmtpTls::kNone && !allow_cleartext && !IsLoopbackHost(*url)) {
+    return std::unexpected(
+        Error{Error::kTls, "tls: none would send mail in clear text to " + url->host +
+                               "; use starttls or implicit, or set smtp.allow_cleartext: true"});
+  }
   return SmtpEndpoint{std::move(*url), mode};
 }
 

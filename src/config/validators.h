@@ -43,9 +43,10 @@ bool IsLoopbackHost(const Url& url);
 
 // An SMTP server: smtp[s]://host[:port] without a path. TLS follows the scheme
 // unless given (smtps:// -> implicit, smtp:// -> starttls); smtps:// goes with
-// tls: implicit only. The one home of these rules: the config loader reports
-// a broken one at the key at fault, the mailer refuses a config built without
-// the loader.
+// tls: implicit only; tls: none towards a host that is not loopback only with
+// `allow_cleartext` (smtp.allow_cleartext: true). The one home of these rules:
+// the config loader reports a broken one at the key at fault, the mailer
+// refuses a config built without the loader.
 struct SmtpEndpoint {
   Url url;
   SmtpTls tls = SmtpTls::kStartTls;
@@ -55,7 +56,8 @@ struct SmtpEndpointError {
   std::string message;          // without the key and without the value
 };
 std::expected<SmtpEndpoint, SmtpEndpointError> CheckSmtpEndpoint(std::string_view url,
-                                                                 std::optional<SmtpTls> tls);
+                                                                 std::optional<SmtpTls> tls,
+                                                                 bool allow_cleartext);
 
 // A bare address "local@domain" (dot-atom local part, DNS-style domain).
 bool IsEmailAddress(std::string_view text);

@@ -96,6 +96,11 @@ Result<std::string> ConnectionManager::BeginConnect(const std::string& name, Con
           OnRedirect(name, std::move(query));
           return ok ? "xerod received the authorisation. You may close this window."
                     : "The sign-in timed out.";
+        },
+        // Only the redirect of this connect: another local process must not
+        // be able to end an admin's connect with a request of its own.
+        [state = pending->state](std::string_view query) {
+          return connection::ParseQuery(query)["state"] == state;
         });
     if (!listener) return Fail(listener.error());
     pending->listener = *listener;

@@ -2,6 +2,7 @@
 #include "connection/loopback_listener.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read_until.hpp>
@@ -110,12 +111,14 @@ std::string Page(std::string_view status, std::string_view text) {
 // does not need an HTTP library (Beast cost this file 9 s of compile time).
 class Listener final : public LoopbackListener, public std::enable_shared_from_this<Listener> {
  public:
-  Listener(asio::io_context& io, LoopbackAddress address, RedirectHandler handler)
+  Listener(asio::io_context& io, LoopbackAddress address, RedirectHandler handler,
+           RedirectFilter accepts)
       : io_(io),
         acceptor_(io),
         timer_(io),
         address_(std::move(address)),
-        handler_(std::move(handler)) {}
+        handler_(std::move(handler)),
+        accepts_(std::move(accepts)) {}
 
   Status Open(Duration timeout) {
     boost::system::error_code ec;
@@ -194,7 +197,12 @@ class Listener final : public LoopbackListener, public std::enable_shared_from_t
       s->response = Page("404 Not Found", "Not found.");
     } else {
       std::string query = q == std::string_view::npos ? "" : std::string(target.substr(q + 1));
-      s->response = Page("200 OK", Finish(std::move(query)));
+      if (accepts_ && !accepts_(query)) {
+        spdlog::warn("OAuth redirect listener: ignored a request that is not the awaited sign-in");
+        s->response = Page("400 Bad Request", "This is not the sign-in xerod is waiting for.");
+      } else {
+        s->response = Page("200 OK", Finish(std::move(query)));
+      }
     }
     asio::async_write(s->socket, asio::buffer(s->response),
                       [s](boost::system::error_code, std::size_t) {
@@ -216,6 +224,7 @@ class Listener final : public LoopbackListener, public std::enable_shared_from_t
   asio::steady_timer timer_;
   LoopbackAddress address_;
   RedirectHandler handler_;
+  RedirectFilter accepts_;
   int port_ = 0;
   bool done_ = false;
 };
@@ -225,8 +234,9 @@ class Listener final : public LoopbackListener, public std::enable_shared_from_t
 Result<std::shared_ptr<LoopbackListener>> LoopbackListener::Start(asio::io_context& io,
                                                                   const LoopbackAddress& address,
                                                                   Duration timeout,
-                                                                  RedirectHandler handler) {
-  auto l = std::make_shared<Listener>(io, address, std::move(handler));
+                                                                  RedirectHandler handler,
+                                                                  RedirectFilter accepts) {
+  auto l = std::make_shared<Listener>(io, address, std::move(handler), std::move(accepts));
   if (auto s = l->Open(timeout); !s) return Fail(s.error());
   return std::shared_ptr<LoopbackListener>(l);
 }

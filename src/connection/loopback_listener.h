@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "xerod/asio_fwd.h"
 #include "xerod/clock.h"
@@ -28,13 +29,18 @@ Result<LoopbackAddress> ParseLoopbackUri(const std::string& uri);
 // The callback gets the raw query string of the redirect, or kUnavailable on timeout.
 // The returned text is shown in the browser.
 using RedirectHandler = std::function<std::string(Result<std::string> query)>;
+// Whether a redirect's query is the one awaited (its `state`). Any local
+// process can reach the port: a request refused here is answered 400 and
+// ignored, and the listener goes on waiting.
+using RedirectFilter = std::function<bool(std::string_view query)>;
 
 class LoopbackListener {
  public:
   // Binds now (errors: kUnavailable when the port is taken, kInvalidArgument).
   static Result<std::shared_ptr<LoopbackListener>> Start(boost::asio::io_context& io,
                                                          const LoopbackAddress& address,
-                                                         Duration timeout, RedirectHandler handler);
+                                                         Duration timeout, RedirectHandler handler,
+                                                         RedirectFilter accepts = nullptr);
   virtual ~LoopbackListener() = default;
   // Stops listening without calling the handler. Idempotent.
   virtual void Close() = 0;

@@ -140,7 +140,7 @@ Result<std::unique_ptr<Mailer>> Mailer::Create(asio::io_context& io, const SmtpC
 Result<std::unique_ptr<Mailer>> Mailer::Create(asio::io_context& io, const SmtpConfig& config,
                                                MailerOptions options) {
   if (!config.enabled) return Fail(Code::kFailedPrecondition, "smtp is not configured");
-  auto endpoint = config::CheckSmtpEndpoint(config.url, config.tls);
+  auto endpoint = config::CheckSmtpEndpoint(config.url, config.tls, config.allow_cleartext);
   if (!endpoint) {
     bool at_tls = endpoint.error().key == config::SmtpEndpointError::kTls;
     return Fail(

@@ -137,6 +137,10 @@ const BadCase kBadCases[] = {
      "t.yaml:3:8: smtp.tls: an smtps:// url needs tls: implicit (got starttls)"},
     {"smtp_with_implicit", "smtp:\n  url: smtp://m.example.com\n  tls: implicit\n  from: a@x.org\n",
      "t.yaml:3:8: smtp.tls: tls: implicit needs an smtps:// url (got implicit)"},
+    {"smtp_cleartext_to_a_remote_host",
+     "smtp:\n  url: smtp://m.example.com\n  tls: none\n  from: a@x.org\n",
+     "t.yaml:3:8: smtp.tls: tls: none would send mail in clear text to m.example.com; use "
+     "starttls or implicit, or set smtp.allow_cleartext: true (got none)"},
     {"smtp_missing_from", "smtp:\n  url: smtp://m.example.com\n",
      "t.yaml:1:1: smtp.from: is required when smtp is enabled (got nothing; add it or set "
      "smtp.enabled: false)"},

@@ -185,6 +185,18 @@ notify: {admins: [ops@localhost], digest_window: 50ms}
   EXPECT_EQ(c.notify.digest_window, milliseconds(50));
 }
 
+TEST(ConfigValidTest, ClearTextMailToARemoteRelayWhenTheConfigSaysSo) {
+  Config c = MustParse(R"(smtp:
+  url: smtp://relay.internal.example:25
+  tls: none
+  allow_cleartext: true
+  from: xerod@example.com
+)");
+  EXPECT_EQ(c.smtp.tls, SmtpTls::kNone);
+  EXPECT_TRUE(c.smtp.allow_cleartext);
+  EXPECT_EQ(c.smtp.url, "smtp://relay.internal.example:25");
+}
+
 TEST(ConfigValidTest, LimitsAboveXerosAreAWarningForASimulatorOnLoopback) {
   Config c = MustParse(R"(xero:
   api_url: http://127.0.0.1:18080

@@ -49,6 +49,13 @@ TEST_F(ConnectionSimTest, PkceConnectFlowBindsTheChosenTenant) {
   ASSERT_EQ(consent->status, 302) << consent->body;
   std::string location(consent->headers.Get("Location").value_or(""));
   ASSERT_TRUE(location.starts_with(w.config.redirect_uri)) << location;
+  // Another local process reaches the port first with a redirect of its own:
+  // refused, and the admin's connect goes on.
+  auto forged =
+      w.Fetch(HttpRequest{.url = w.config.redirect_uri + "?error=access_denied&state=guess"});
+  ASSERT_TRUE(forged && forged->ok());
+  EXPECT_EQ(forged->status, 400);
+  EXPECT_FALSE(done.has_value());
   auto page = w.Fetch(HttpRequest{.url = location});
   ASSERT_TRUE(page && page->ok());
   EXPECT_EQ(page->status, 200);

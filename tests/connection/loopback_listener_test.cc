@@ -52,7 +52,8 @@ class LoopbackListenerTest : public ::testing::Test {
 
   // Starts a listener on 127.0.0.1 (a port of the system's choosing) whose
   // handler records the query and answers `reply`.
-  void Start(std::string reply, Duration timeout = std::chrono::seconds(30)) {
+  void Start(std::string reply, Duration timeout = std::chrono::seconds(30),
+             RedirectFilter accepts = nullptr) {
     std::promise<Result<std::shared_ptr<LoopbackListener>>> started;
     asio::post(io_, [&] {
       started.set_value(LoopbackListener::Start(
@@ -61,7 +62,8 @@ class LoopbackListenerTest : public ::testing::Test {
             std::lock_guard lock(mu_);
             queries_.push_back(query ? *query : "error: " + query.error().message());
             return reply;
-          }));
+          },
+          std::move(accepts)));
     });
     thread_ = std::thread([this] { io_.run(); });
     auto l = started.get_future().get();
@@ -128,6 +130,20 @@ TEST_F(LoopbackListenerTest, TheRedirectIsHandedOverOnceAndAnsweredWithAnEscaped
   // One-shot: the listener is closed now.
   EXPECT_TRUE(Send("GET /callback?code=again HTTP/1.1\r\n\r\n").starts_with("connect: "));
   EXPECT_EQ(Queries().size(), 1u);
+}
+
+// Any local user can reach the port: a request that is not the awaited
+// sign-in (its state differs) is refused and does not end the connect.
+TEST_F(LoopbackListenerTest, ARedirectThatIsNotTheAwaitedOneIsIgnored) {
+  ASSERT_NO_FATAL_FAILURE(Start("ok", std::chrono::seconds(30), [](std::string_view query) {
+    return query.find("state=s1") != std::string_view::npos;
+  }));
+  std::string forged = Send("GET /callback?error=access_denied&state=x HTTP/1.1\r\n\r\n");
+  EXPECT_TRUE(forged.starts_with("HTTP/1.1 400 Bad Request\r\n")) << forged;
+  EXPECT_TRUE(Queries().empty());
+  std::string page = Send("GET /callback?code=abc&state=s1 HTTP/1.1\r\n\r\n");
+  EXPECT_TRUE(page.starts_with("HTTP/1.1 200 OK\r\n")) << page;
+  EXPECT_EQ(Queries(), std::vector<std::string>{"code=abc&state=s1"});
 }
 
 TEST_F(LoopbackListenerTest, AHeadThatNeverEndsOrIsHugeIsDroppedWithoutAnAnswer) {

@@ -358,10 +358,21 @@ TEST_F(MailerTest, PasswordOverPlainTextToRemoteHostIsRefused) {
   EXPECT_EQ(m.error().code(), Code::kInvalidArgument);
   EXPECT_NE(m.error().message().find("clear text"), std::string::npos) << m.error().message();
   EXPECT_EQ(m.error().message().find(kPassword), std::string::npos);
-  // Without a user name there is no password to leak.
+  // Clear text to a remote relay needs saying so; a password never goes that way.
+  c.allow_cleartext = true;
+  auto with_password = Mailer::Create(io_, c);
+  ASSERT_FALSE(with_password.has_value());
+  EXPECT_NE(with_password.error().message().find("refusing to send the password"),
+            std::string::npos)
+      << with_password.error().message();
   c.username.clear();
   c.password_file.clear();
   EXPECT_TRUE(Mailer::Create(io_, c).has_value());
+  c.allow_cleartext = false;
+  auto unsaid = Mailer::Create(io_, c);
+  ASSERT_FALSE(unsaid.has_value());
+  EXPECT_NE(unsaid.error().message().find("smtp.allow_cleartext: true"), std::string::npos)
+      << unsaid.error().message();
   // With TLS the password is protected.
   c = WithAuth(Config("smtp://mail.example.test:587", SmtpTls::kStartTls));
   EXPECT_TRUE(Mailer::Create(io_, c).has_value());
