@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Locale-independent ASCII helpers (header names, config enum spellings).
+// Locale-independent ASCII helpers (header names, config enum spellings, URLs).
 #pragma once
 
 #include <cstddef>
@@ -18,6 +18,13 @@ inline bool AsciiEqualsIgnoreCase(std::string_view a, std::string_view b) {
     if (x != y) return false;
   }
   return true;
+}
+
+// `url` without the slashes it ends with ("https://api.xero.com/" -> "https://api.xero.com"),
+// so that paths starting with '/' can be appended.
+inline std::string_view WithoutTrailingSlashes(std::string_view url) {
+  while (!url.empty() && url.back() == '/') url.remove_suffix(1);
+  return url;
 }
 
 }  // namespace xerod

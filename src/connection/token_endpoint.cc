@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "xerod/ascii.h"
 #include "xerod/json_read.h"
 
 namespace xerod::connection {
@@ -141,8 +142,8 @@ OAuthApp OAuthApp::FromConfig(const XeroConfig& config, Secret client_secret) {
   app.redirect_uri = config.redirect_uri;
   app.scopes = config.scopes;
   app.request_timeout = config.request_timeout;
-  while (!app.identity_url.empty() && app.identity_url.back() == '/') app.identity_url.pop_back();
-  while (!app.api_url.empty() && app.api_url.back() == '/') app.api_url.pop_back();
+  app.identity_url = std::string(WithoutTrailingSlashes(app.identity_url));
+  app.api_url = std::string(WithoutTrailingSlashes(app.api_url));
   return app;
 }
 

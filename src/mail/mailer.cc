@@ -22,6 +22,7 @@
 #include "http/extra_ca.h"
 #include "mail/message.h"
 #include "mail/smtp_transfer.h"
+#include "xerod/ascii.h"
 #include "xerod/secret.h"
 
 namespace xerod {
@@ -155,8 +156,7 @@ Result<std::unique_ptr<Mailer>> Mailer::Create(asio::io_context& io, const SmtpC
   if (!from) return Fail(Code::kInvalidArgument, "smtp.from: " + from.error().message());
 
   mail::SmtpSettings settings;
-  settings.url = config.url;
-  if (!settings.url.empty() && settings.url.back() == '/') settings.url.pop_back();
+  settings.url = WithoutTrailingSlashes(config.url);
   settings.tls = config.tls;
   settings.envelope_from = from->address;
   settings.timeout = config.timeout;

@@ -68,9 +68,10 @@ Error NewerSchema(const std::string& path, std::int64_t found, int latest) {
                            path, found, latest));
 }
 
-// Before anything is written to the file (WAL mode included): a file that is
-// not a readable database, or one of a newer xerod, is refused untouched.
-Status CheckReadable(store::Db& db, const std::string& path, int latest) {
+// The schema version, read before anything is written to the file (WAL mode
+// included): a file that is not a readable database, or one of a newer xerod,
+// is refused untouched.
+Result<std::int64_t> ReadVersion(store::Db& db, const std::string& path, int latest) {
   auto version = db.QueryInt("PRAGMA user_version");
   if (!version) {
     return Fail(version.error().code(),
@@ -79,25 +80,21 @@ Status CheckReadable(store::Db& db, const std::string& path, int latest) {
                             path, version.error().message()));
   }
   if (*version > latest) return Fail(NewerSchema(path, *version, latest));
-  return Ok();
+  return version;
 }
 
+// Brings the schema from `before` (ReadVersion's) to the newest.
 Result<int> Migrate(store::Db& db, const std::string& path,
-                    std::span<const EmbeddedFile> migrations) {
-  if (auto s = CheckMigrationNames(migrations); !s) return Fail(s.error());
+                    std::span<const EmbeddedFile> migrations, std::int64_t before) {
   const int latest = static_cast<int>(migrations.size());
-  auto refuse = [&](std::int64_t found) { return Fail(NewerSchema(path, found, latest)); };
-  auto before = db.QueryInt("PRAGMA user_version");
-  if (!before) return Fail(before.error());
-  if (*before > latest) return refuse(*before);
-  if (*before == latest) return latest;
+  if (before == latest) return latest;
 
   auto tx = store::Transaction::Begin(db);
   if (!tx) return Fail(tx.error());
   // Re-read under the write lock: another process may have migrated meanwhile.
   auto current = db.QueryInt("PRAGMA user_version");
   if (!current) return Fail(current.error());
-  if (*current > latest) return refuse(*current);
+  if (*current > latest) return Fail(NewerSchema(path, *current, latest));
   for (int i = static_cast<int>(*current); i < latest; ++i) {
     if (auto s = db.Exec(migrations[static_cast<std::size_t>(i)].text); !s) {
       return Fail(Code::kInternal,
@@ -148,13 +145,13 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
   auto db = store::Db::Open(path, /*create=*/false);
   if (!db) return Fail(db.error());
   auto owned = std::make_unique<store::Db>(std::move(*db));
-  if (auto s = CheckReadable(*owned, path, static_cast<int>(migrations.size())); !s) {
-    return Fail(s.error());
-  }
+  if (auto s = CheckMigrationNames(migrations); !s) return Fail(s.error());
+  auto before = ReadVersion(*owned, path, static_cast<int>(migrations.size()));
+  if (!before) return Fail(before.error());
   if (auto s = ApplyPragmas(*owned, options); !s) {
     return Fail(s.error().code(), fmt::format("database {}: {}", path, s.error().message()));
   }
-  auto version = Migrate(*owned, path, migrations);
+  auto version = Migrate(*owned, path, migrations, *before);
   if (!version) return Fail(version.error());
   std::unique_ptr<Database> database(new Database(path, std::move(owned), *version));
   auto policy = std::make_unique<store::WalPolicy>();

@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "connection/token_endpoint.h"
+#include "xerod/ascii.h"
 
 namespace xerod {
 
@@ -32,7 +33,7 @@ XeroClient::XeroClient(boost::asio::io_context& io, HttpClient& http, TokenManag
       clock_(clock),
       options_(std::move(options)),
       alive_(std::make_shared<bool>(true)) {
-  while (!options_.api_url.empty() && options_.api_url.back() == '/') options_.api_url.pop_back();
+  options_.api_url = std::string(WithoutTrailingSlashes(options_.api_url));
 }
 
 XeroClient::~XeroClient() { *alive_ = false; }
