@@ -12,11 +12,11 @@
 // Secrets: refresh tokens are read and written only here and in the token
 // manager; they never appear in an Error message, a log line or ToString().
 //
-// Thread-safety: none. A ConnectionStore uses one store::Db; call it from the
-// thread that owns that Db (the daemon loop).
+// Thread-safety: see ConnectionStore.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -25,13 +25,11 @@
 #include <vector>
 
 #include "xerod/clock.h"
+#include "xerod/executor.h"
 #include "xerod/status.h"
 
 namespace xerod {
-namespace store {
-class Db;
-class Statement;
-}  // namespace store
+class Store;
 
 enum class ConnectionKind { kOAuth, kCustom };
 std::string_view ToString(ConnectionKind kind);  // "oauth" | "custom"
@@ -89,61 +87,69 @@ struct NewConnection {
   std::string xero_connection_id;
 };
 
+// The connections and their token sets, in the shared Store.
+//
+// Reads run on the store's read connection, on the calling thread, and see
+// every write whose callback has run. Writes run on the store's writer thread,
+// committed (synchronous=FULL, group commit with the queue's and the outbox's
+// writes) before their callback runs on `complete_on` (the daemon's loop; the
+// writer thread without one). Thread-safe.
 class ConnectionStore {
  public:
-  // `db` and `clock` must outlive the store.
-  ConnectionStore(store::Db& db, Clock& clock);
+  template <typename T>
+  using Callback = std::function<void(Result<T>)>;
+
+  // `store` and `clock` must outlive this object.
+  ConnectionStore(Store& store, Clock& clock, Executor complete_on = {});
+  // Waits for its writes in flight; their callbacks then never run.
   ~ConnectionStore();
   ConnectionStore(const ConnectionStore&) = delete;
   ConnectionStore& operator=(const ConnectionStore&) = delete;
 
-  // Creates a token set and binds `connections` to it in ONE transaction. An
-  // existing connection of the same name (any state) is re-bound and becomes
-  // active (its history is kept). Returns the token set id. Errors:
-  // kInvalidArgument (empty name/tenant, custom with != 1 connection), store errors.
-  Result<std::int64_t> CreateTokenSet(ConnectionKind kind, const std::string& refresh_token,
-                                      const std::string& scopes,
-                                      const std::vector<NewConnection>& connections);
-
-  // Binds one more connection to an existing (live) token set, re-binding an
-  // existing row of that name as CreateTokenSet does.
-  Status AddToTokenSet(std::int64_t token_set_id, const NewConnection& connection);
-
-  Result<ConnectionInfo> Get(std::string_view name);
+  // ---- Reads ----
+  Result<ConnectionInfo> Get(std::string_view name);  // kNotFound for an unknown name
   Result<std::vector<ConnectionInfo>> List();
   Result<std::vector<ConnectionInfo>> ListByTokenSet(std::int64_t token_set_id);
   Result<std::vector<ConnectionEvent>> History(std::string_view name);
-
   Result<TokenSetRecord> GetTokenSet(std::int64_t id);
-
-  // Commits a rotated refresh token (and the grant's scopes) durably
-  // (synchronous=FULL) together with the refresh time of every connection of
-  // the set. Must succeed before the new access token is used.
-  Status RecordRefresh(std::int64_t token_set_id, const std::string& new_refresh_token,
-                       const std::string& scopes);
-  // Marks the token set dead and EVERY connection of it `state` with `reason`,
-  // in one transaction. Returns the names whose state changed.
-  Result<std::vector<std::string>> KillTokenSet(std::int64_t token_set_id, ConnectionState state,
-                                                const std::string& reason);
-  // Sets one connection's state (records an event when it changes). Returns
-  // whether it changed. kNotFound for an unknown name.
-  Result<bool> SetState(std::string_view name, ConnectionState state, const std::string& reason);
-  // Detaches a connection from its token set (after disconnect) keeping its row.
-  Status Detach(std::string_view name);
-  Status UpdateBinding(std::string_view name, const std::string& tenant_name,
-                       const std::string& xero_connection_id);
-  Status MarkSuccess(std::string_view name);
   // Number of connections (any state but disconnected/revoked) still using the set.
   Result<int> UsersOfTokenSet(std::int64_t token_set_id);
 
- private:
-  Result<store::Statement*> Prepare(std::string_view sql);
-  Status Upsert(std::int64_t token_set_id, ConnectionKind kind, const NewConnection& c);
-  Status AddEvent(std::string_view name, ConnectionState state, const std::string& reason);
+  // ---- Writes ----
+  // Creates a token set and binds `connections` to it in ONE transaction. An
+  // existing connection of the same name (any state) is re-bound and becomes
+  // active (its history is kept). Gives the token set id. Errors:
+  // kInvalidArgument (empty name/tenant, custom with != 1 connection), store errors.
+  void CreateTokenSet(ConnectionKind kind, std::string refresh_token, std::string scopes,
+                      std::vector<NewConnection> connections, Callback<std::int64_t> done);
+  // Binds one more connection to an existing (live) token set, re-binding an
+  // existing row of that name as CreateTokenSet does.
+  void AddToTokenSet(std::int64_t token_set_id, NewConnection connection, Callback<void> done);
+  // Commits a rotated refresh token (and the grant's scopes) together with the
+  // refresh time of every connection of the set. kFailedPrecondition when the
+  // set is gone or dead.
+  void RecordRefresh(std::int64_t token_set_id, std::string new_refresh_token, std::string scopes,
+                     Callback<void> done);
+  // Marks the token set dead and EVERY connection of it `state` with `reason`,
+  // in one transaction. Gives the names whose state changed.
+  void KillTokenSet(std::int64_t token_set_id, ConnectionState state, std::string reason,
+                    Callback<std::vector<std::string>> done);
+  // Sets one connection's state (records an event when state or reason
+  // changes). Gives whether the state changed. kNotFound for an unknown name.
+  void SetState(std::string name, ConnectionState state, std::string reason, Callback<bool> done);
+  // Detaches a connection from its token set (after disconnect) keeping its row.
+  void Detach(std::string name, Callback<void> done);
+  // Records the organisation's name (an empty one keeps the stored name) and
+  // its /connections id (an empty one keeps the stored id).
+  void UpdateBinding(std::string name, std::string tenant_name, std::string xero_connection_id,
+                     Callback<void> done);
+  // Records a successful Xero call (callers throttle it: it is informational).
+  // Failures are logged.
+  void MarkSuccess(const std::string& name);
 
-  store::Db& db_;
-  Clock& clock_;
-  std::map<std::string, std::unique_ptr<store::Statement>, std::less<>> statements_;
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace xerod

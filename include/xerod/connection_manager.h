@@ -105,6 +105,12 @@ class ConnectionManager {
                     std::function<void(Status)> done);
   void FinishDisconnect(const ConnectionInfo& conn, Status xero_side,
                         std::function<void(Status)> done);
+  // After the local state is written: revokes the grant if no connection uses it any more.
+  void ReleaseGrant(const ConnectionInfo& conn, Status xero_side, std::function<void(Status)> done);
+  // Creates the token set of a new connection, primes its access token, reports the connection.
+  void Store(const std::string& name, ConnectionKind kind, const std::string& refresh_token,
+             const std::string& scopes, NewConnection binding, const std::string& access_token,
+             Duration expires_in, ConnectionCallback done);
 
   boost::asio::io_context& io_;
   HttpClient& http_;

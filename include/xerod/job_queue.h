@@ -5,14 +5,17 @@
 // retried with backoff until it succeeds, dies (a person is told), or is
 // cancelled. See docs/queue.md.
 //
-// Threading: one writer thread owns the SQLite write connection. Every call is
-// a request to that thread; concurrent requests are committed together in one
-// transaction (group commit), each inside its own SAVEPOINT so one failing
-// request never affects another. The *Async methods never block: their
-// callback runs on the writer thread after the commit (post it back to your
-// own loop; do not call blocking JobQueue methods from it). The blocking
-// methods wait for that callback; use them from tests, the CLI, or start-up.
-// All methods are thread-safe.
+// Threading: writes go through the Store's writer thread (xerod/store.h):
+// concurrent requests, the queue's and other modules', are committed together
+// in one transaction (group commit), each inside its own SAVEPOINT so one
+// failing request never affects another. Reads (List, Show, Counts, Holds,
+// DueConnections) run on the Store's read connection and never wait for the
+// writer. The *Async methods never block on the writer: their callback, and
+// the listeners' events, run on QueueOptions::complete_on (the daemon's loop)
+// after the commit; with no executor, on the writer thread (writes) or inside
+// the call (reads). The blocking methods wait for the commit; use them from
+// tests, the CLI, or start-up, never from the executor's thread while it is
+// needed to run a completion. All methods are thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +28,7 @@
 
 #include "xerod/clock.h"
 #include "xerod/config.h"
+#include "xerod/executor.h"
 #include "xerod/job.h"
 #include "xerod/status.h"
 #include "xerod/store.h"
@@ -32,9 +36,9 @@
 namespace xerod {
 
 struct QueueOptions {
-  StoreOptions store;
+  StoreOptions store;                 // Open(path, ...) only: the Store the queue opens for itself
   std::optional<std::uint64_t> seed;  // jitter RNG seed (tests); random by default
-  int max_group = 512;                // most requests committed in one transaction
+  Executor complete_on;               // where callbacks and listener events run
 };
 
 struct ClaimedBatch {
@@ -95,9 +99,9 @@ struct HoldChange {
   Hold hold;
 };
 
-// Observers (the scheduler, the D-Bus signal emitter). Called on the writer
-// thread after the change is committed; must be quick and must not call the
-// blocking JobQueue methods.
+// Observers (the scheduler, the D-Bus signal emitter). Called after the change
+// is committed, on QueueOptions::complete_on (the writer thread without one);
+// must be quick and must not call the blocking JobQueue methods.
 class QueueListener {
  public:
   virtual ~QueueListener() = default;
@@ -109,7 +113,7 @@ struct QueueCounters {
   std::uint64_t created = 0, unchanged = 0, replaced = 0, update_created = 0, deferred = 0;
   std::uint64_t claimed = 0, succeeded = 0, retried = 0, dead = 0, unknown = 0;
   std::uint64_t cancelled = 0, parked = 0, purged = 0, recovered = 0;
-  std::uint64_t commits = 0;   // write transactions
+  std::uint64_t commits = 0;   // the Store's write transactions (every module's)
   std::uint64_t requests = 0;  // requests served (requests/commits = group commit factor)
 };
 
@@ -118,12 +122,17 @@ class JobQueue {
   template <typename T>
   using Callback = std::function<void(Result<T>)>;
 
-  // Opens (creating) the database, migrates it, starts the writer thread and
-  // runs start-up recovery: jobs left `running` by a dead process become
-  // `unknown` (reconcile before resend) and their open attempts `interrupted`.
+  // Uses `store` (which must outlive the queue) and runs start-up recovery:
+  // jobs left `running` by a dead process become `unknown` (reconcile before
+  // resend) and their open attempts `interrupted`.
+  static Result<std::unique_ptr<JobQueue>> Open(Store& store, QueueConfig config, Clock& clock,
+                                                QueueOptions options = {});
+  // Same, on a Store of its own opened at `path` with options.store (tests,
+  // benchmarks, tools that use the queue alone).
   static Result<std::unique_ptr<JobQueue>> Open(const std::string& path, QueueConfig config,
                                                 Clock& clock, QueueOptions options = {});
-  // Finishes every request already submitted, then stops the writer thread.
+  // Waits for the queue's writes already submitted (their callbacks have run,
+  // or are posted and will do nothing), then lets go of the Store.
   ~JobQueue();
   JobQueue(const JobQueue&) = delete;
   JobQueue& operator=(const JobQueue&) = delete;
@@ -196,6 +205,9 @@ class JobQueue {
 
  private:
   struct Impl;
+  static Result<std::unique_ptr<JobQueue>> Open(std::unique_ptr<Store> owned, Store& store,
+                                                QueueConfig config, Clock& clock,
+                                                QueueOptions options);
   explicit JobQueue(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -9,17 +9,24 @@
 // transaction keyed on PRAGMA user_version. A file whose schema is newer than
 // this binary knows is refused, never touched.
 //
+// Store is what the daemon's modules share: ONE Database, ONE writer thread
+// that commits every module's writes together (group commit), and a read
+// connection so that reads never wait behind writes. The queue, the connection
+// store and the notification outbox all go through it.
+//
 // Adding a table: add src/store/schema/NNNN_what.sql with the next number and
 // list it in src/store/CMakeLists.txt; never edit a migration that has shipped.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
 
 #include "xerod/clock.h"
 #include "xerod/embedded_file.h"
+#include "xerod/executor.h"
 #include "xerod/status.h"
 
 namespace xerod {
@@ -27,6 +34,7 @@ namespace store {
 class Db;
 class Checkpointer;
 struct WalPolicy;
+class Writer;
 }  // namespace store
 
 struct StoreOptions {
@@ -39,6 +47,7 @@ struct StoreOptions {
   bool background_checkpoint = true;
   int checkpoint_pages = 1000;
   int wal_limit_pages = 4000;  // 16 MiB of 4 KiB pages
+  int max_group = 512;         // most write requests committed in one transaction
 };
 
 // One open connection to the state file. Not thread-safe: one thread uses it
@@ -76,6 +85,68 @@ class Database {
   std::unique_ptr<store::Checkpointer> checkpointer_;
   std::unique_ptr<store::Db> db_;
   int schema_version_;
+};
+
+struct StoreStats {
+  std::uint64_t commits = 0;   // write transactions
+  std::uint64_t requests = 0;  // write requests served (requests/commits = group commit factor)
+  std::uint64_t reads = 0;     // Read() calls
+  std::uint64_t background_checkpoints = 0;
+  std::uint64_t inline_checkpoints = 0;
+};
+
+// The state file as the daemon's modules share it.
+//
+// Writes: Write() runs `work` on the writer thread, in a transaction shared
+// with every other write waiting at that moment (one fsync for all), inside
+// its own SAVEPOINT so a failing write is undone alone. Its `done` runs once,
+// after the commit, on the executor given (the caller's loop), with OK only
+// if the work succeeded AND was committed.
+//
+// Reads: Read() runs `work` on a separate read-only connection, on the calling
+// thread. In WAL mode a read sees every write whose `done` has run and never
+// waits for the writer, so a flood of status calls cannot delay an enqueue or
+// a token write. Reads are serialized (one read connection).
+//
+// The engine seam: modules keep their SQL behind their own classes (JobStore,
+// ConnectionStore, Outbox) and their callers see only engine-free types
+// (JobQueue, ConnectionInfo, Notification). A second engine (PostgreSQL, for
+// several nodes sharing one queue) is a second implementation of Write/Read
+// with its own transaction type and its own SQL for each module; nothing a
+// module's caller uses changes. See docs/store.md.
+//
+// Thread-safe.
+class Store {
+ public:
+  using Work = std::function<Status(store::Db&)>;
+
+  // Opens and migrates the file (Database::Open), opens the read connection
+  // and starts the writer. Errors: Database::Open's.
+  static Result<std::unique_ptr<Store>> Open(const std::string& path,
+                                             const StoreOptions& options = {});
+  // Serves every write already submitted, then stops the writer.
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  const std::string& path() const;
+  int schema_version() const;
+
+  // Never blocks. After destruction has begun, `done` gets kUnavailable.
+  void Write(Work work, std::function<void(const Status&)> done, const Executor& executor = {});
+  // Blocks until committed. Never call it from the writer thread (a `done`
+  // without executor) or from a loop that a completion it waits for needs.
+  Status WriteAndWait(Work work);
+  // Blocks for the read only. `work` must not write (the connection is
+  // query_only) and must finish what it prepares before returning.
+  Status Read(const Work& work);
+
+  StoreStats stats() const;
+
+ private:
+  class Impl;
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
 };
 
 // The migrations compiled into this binary, oldest first.

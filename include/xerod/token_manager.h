@@ -92,10 +92,10 @@ class TokenManager {
   void Invalidate(std::int64_t token_set_id, const std::string& stale_token);
 
   // Records that `name` is unusable (state + reason, history kept) and tells
-  // the hook if the state changed.
-  Status MarkUnusable(const std::string& name, ConnectionState state, const std::string& reason);
-  // Makes `name` active again (e.g. /connections lists its tenant again).
-  Status MarkActive(const std::string& name);
+  // the hook if the state changed. `done` (optional) runs on the loop after
+  // the write.
+  void MarkUnusable(const std::string& name, ConnectionState state, const std::string& reason,
+                    std::function<void(Status)> done = {});
 
   void SetUnusableHook(UnusableHook hook) { hook_ = std::move(hook); }
 
@@ -133,12 +133,17 @@ class TokenManager {
     std::string refresh_token;  // secret
     std::string scope;
     Duration next_delay{0};
+    bool retrying = false;  // a RetrySave() timer or write is under way
   };
 
   void StartRequest(std::int64_t set_id);
-  // Writes the rotated refresh token; keeps it in `unsaved_` (and retries) if
-  // the write fails for a reason other than the set being dead or gone.
-  void SaveRefresh(std::int64_t set_id, const connection::TokenResponse& token);
+  // Writes the rotated refresh token, keeping it in `unsaved_` until the write
+  // is committed (and retrying if it fails for a reason other than the set
+  // being dead or gone); `then` runs after the first write either way.
+  void SaveRefresh(std::int64_t set_id, const connection::TokenResponse& token,
+                   std::function<void()> then);
+  // The write of `token` for `set_id` ended with `saved`.
+  void OnSaved(std::int64_t set_id, const std::string& token, const Status& saved);
   void RetrySave(std::int64_t set_id);
   void OnAnswer(std::int64_t set_id, ConnectionKind kind, const connection::TokenOutcome& out);
   void FinishFlight(std::int64_t set_id, const Result<Cached>& result, ConnectionKind kind);

@@ -60,9 +60,17 @@ void ConnectionManager::FinishDisconnect(const ConnectionInfo& conn, Status xero
   std::string reason =
       xero_side ? "disconnected by xerod"
                 : "disconnected by xerod (Xero was not told: " + xero_side.error().message() + ")";
-  if (auto s = tokens_.MarkUnusable(conn.name, ConnectionState::kDisconnected, reason); !s) {
-    return done(Fail(s.error()));
-  }
+  tokens_.MarkUnusable(
+      conn.name, ConnectionState::kDisconnected, reason,
+      [this, alive = alive_, conn, xero_side, done = std::move(done)](Status s) mutable {
+        if (!*alive) return;
+        if (!s) return done(Fail(s.error()));
+        ReleaseGrant(conn, std::move(xero_side), std::move(done));
+      });
+}
+
+void ConnectionManager::ReleaseGrant(const ConnectionInfo& conn, Status xero_side,
+                                     std::function<void(Status)> done) {
   auto finish = [done = std::move(done), xero_side](Status revoke) mutable {
     if (!xero_side)
       return done(Fail(Code::kUnavailable, "disconnected locally; " + xero_side.error().message()));
@@ -83,16 +91,17 @@ void ConnectionManager::FinishDisconnect(const ConnectionInfo& conn, Status xero
   tokens_.Forget(conn.token_set_id);
   std::string token = set->refresh_token;
   std::int64_t set_id = conn.token_set_id;
-  tokens_.RevokeToken(token,
-                      [this, alive = alive_, set_id, finish = std::move(finish)](Status s) mutable {
-                        if (!*alive) return;
-                        if (s) {
-                          auto killed = store_.KillTokenSet(set_id, ConnectionState::kRevoked,
-                                                            "revoked by xerod at disconnect");
-                          if (!killed) return finish(Fail(killed.error()));
-                        }
-                        finish(std::move(s));
-                      });
+  tokens_.RevokeToken(
+      token, [this, alive = alive_, set_id, finish = std::move(finish)](Status s) mutable {
+        if (!*alive) return;
+        if (!s) return finish(std::move(s));
+        store_.KillTokenSet(set_id, ConnectionState::kRevoked, "revoked by xerod at disconnect",
+                            [alive, finish = std::move(finish)](auto killed) mutable {
+                              if (!*alive) return;
+                              if (!killed) return finish(Fail(killed.error()));
+                              finish(Ok());
+                            });
+      });
 }
 
 }  // namespace xerod

@@ -252,12 +252,8 @@ void ConnectionManager::Bind(const std::string& name, ConnectionKind kind,
       if (!wanted_tenant.empty() || kind == ConnectionKind::kCustom) {
         if (kind == ConnectionKind::kCustom && tenants->empty() && !wanted_tenant.empty()) {
           // A custom connection whose /connections is empty: trust the given id.
-          Tenant t{"", wanted_tenant, ""};
-          auto id = store_.CreateTokenSet(kind, refresh_token, scopes,
-                                          {{name, t.tenant_id, t.tenant_name, ""}});
-          if (!id) return done(Fail(id.error()));
-          tokens_.Prime(*id, access_token, expires_in);
-          return done(store_.Get(name));
+          return Store(name, kind, refresh_token, scopes, {name, wanted_tenant, "", ""},
+                       access_token, expires_in, done);
         }
         return done(
             Fail(Code::kNotFound,
@@ -272,13 +268,24 @@ void ConnectionManager::Bind(const std::string& name, ConnectionKind kind,
                        fmt::format("the grant covers {} organisations; choose one by tenant id: {}",
                                    tenants->size(), list)));
     }
-    auto id = store_.CreateTokenSet(
-        kind, refresh_token, scopes,
-        {{name, chosen->tenant_id, chosen->tenant_name, chosen->connection_id}});
-    if (!id) return done(Fail(id.error()));
-    tokens_.Prime(*id, access_token, expires_in);
-    done(store_.Get(name));
+    Store(name, kind, refresh_token, scopes,
+          {name, chosen->tenant_id, chosen->tenant_name, chosen->connection_id}, access_token,
+          expires_in, done);
   });
+}
+
+void ConnectionManager::Store(const std::string& name, ConnectionKind kind,
+                              const std::string& refresh_token, const std::string& scopes,
+                              NewConnection binding, const std::string& access_token,
+                              Duration expires_in, ConnectionCallback done) {
+  store_.CreateTokenSet(kind, refresh_token, scopes, {std::move(binding)},
+                        [this, alive = alive_, name, access_token, expires_in,
+                         done = std::move(done)](Result<std::int64_t> id) {
+                          if (!*alive) return;
+                          if (!id) return done(Fail(id.error()));
+                          tokens_.Prime(*id, access_token, expires_in);
+                          done(store_.Get(name));
+                        });
 }
 
 void ConnectionManager::Add(const std::string& name, const std::string& tenant_id,
@@ -331,12 +338,12 @@ void ConnectionManager::Share(const std::string& existing, const std::string& na
       if (!tenants) return done(Fail(tenants.error()));
       for (const auto& t : *tenants) {
         if (t.tenant_id != tenant_id) continue;
-        if (auto s =
-                store_.AddToTokenSet(set_id, {name, t.tenant_id, t.tenant_name, t.connection_id});
-            !s) {
-          return done(Fail(s.error()));
-        }
-        return done(store_.Get(name));
+        return store_.AddToTokenSet(set_id, {name, t.tenant_id, t.tenant_name, t.connection_id},
+                                    [this, alive = alive_, name, done](Status s) {
+                                      if (!*alive) return;
+                                      if (!s) return done(Fail(s.error()));
+                                      done(store_.Get(name));
+                                    });
       }
       done(Fail(Code::kNotFound,
                 fmt::format("organisation {} is not connected through this grant", tenant_id)));
@@ -364,18 +371,17 @@ void ConnectionManager::Check(const std::string& name, ConnectionCallback done) 
           for (const auto& t : *tenants) {
             if (t.tenant_id == tenant) found = &t;
           }
+          auto report = [this, alive = alive_, name, done](Status s) {
+            if (!*alive) return;
+            if (!s) return done(Fail(s.error()));
+            done(store_.Get(name));
+          };
           if (found == nullptr && !(kind == ConnectionKind::kCustom && tenants->empty())) {
-            if (auto s = tokens_.MarkUnusable(name, ConnectionState::kDisconnected,
-                                              "the organisation is no longer in /connections");
-                !s) {
-              return done(Fail(s.error()));
-            }
-          } else if (found != nullptr) {
-            if (auto s = store_.UpdateBinding(name, found->tenant_name, found->connection_id); !s) {
-              return done(Fail(s.error()));
-            }
+            return tokens_.MarkUnusable(name, ConnectionState::kDisconnected,
+                                        "the organisation is no longer in /connections", report);
           }
-          done(store_.Get(name));
+          if (found == nullptr) return report(Ok());
+          store_.UpdateBinding(name, found->tenant_name, found->connection_id, report);
         });
       });
 }

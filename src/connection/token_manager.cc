@@ -29,13 +29,16 @@ TokenManager::TokenManager(boost::asio::io_context& io, HttpClient& http, Connec
 
 TokenManager::~TokenManager() {
   *alive_ = false;
-  // A last chance for tokens the store refused so far (the token is never logged).
+  // A last chance for tokens not written yet (the token is never logged): the
+  // store commits them before it closes.
   for (const auto& [set_id, u] : unsaved_) {
-    if (store_.RecordRefresh(set_id, u.refresh_token, u.scope)) continue;
-    spdlog::critical(
-        "token set {}: its rotated refresh token could not be written and is lost at exit; its "
-        "connections must be connected again within 30 minutes of its last refresh",
-        set_id);
+    store_.RecordRefresh(set_id, u.refresh_token, u.scope, [set_id](Status saved) {
+      if (saved || saved.error().code() == Code::kFailedPrecondition) return;
+      spdlog::critical(
+          "token set {}: its rotated refresh token could not be written and is lost at exit; "
+          "its connections must be connected again within 30 minutes of its last refresh",
+          set_id);
+    });
   }
 }
 
@@ -138,10 +141,10 @@ void TokenManager::OnAnswer(std::int64_t set_id, ConnectionKind kind, const Toke
     case TokenOutcome::Kind::kOk: {
       // The rotated refresh token is written (or kept to be written) before
       // anyone uses the access token.
-      SaveRefresh(set_id, out.token);
       Cached c{out.token.access_token, clock_.Now() + out.token.expires_in};
       cache_[set_id] = c;
-      return FinishFlight(set_id, c, kind);
+      return SaveRefresh(set_id, out.token,
+                         [this, set_id, c, kind] { FinishFlight(set_id, c, kind); });
     }
     case TokenOutcome::Kind::kLost:
       // Xero may have rotated the token and we never saw the new one: the one we
@@ -168,10 +171,16 @@ void TokenManager::OnAnswer(std::int64_t set_id, ConnectionKind kind, const Toke
                 : "unauthorized_client: the custom connection is no longer authorised";
         cache_.erase(set_id);
         unsaved_.erase(set_id);
-        auto changed = store_.KillTokenSet(set_id, state, reason);
-        Result<Cached> err = Fail(Code::kFailedPrecondition, reason);
-        FinishFlight(set_id, err, kind);
-        if (changed) Notify(*changed, state, reason);
+        store_.KillTokenSet(set_id, state, reason,
+                            [this, alive = alive_, set_id, state, reason, kind](auto changed) {
+                              if (!*alive) return;
+                              if (!changed) {
+                                spdlog::error("token set {}: {}", set_id,
+                                              changed.error().message());
+                              }
+                              FinishFlight(set_id, Fail(Code::kFailedPrecondition, reason), kind);
+                              if (changed) Notify(*changed, state, reason);
+                            });
         return;
       }
       return FinishFlight(set_id, Fail(out.ToError()), kind);
@@ -182,23 +191,40 @@ void TokenManager::OnAnswer(std::int64_t set_id, ConnectionKind kind, const Toke
   }
 }
 
-void TokenManager::SaveRefresh(std::int64_t set_id, const connection::TokenResponse& token) {
-  Status saved = store_.RecordRefresh(set_id, token.refresh_token, token.scope);
-  if (saved) {
-    unsaved_.erase(set_id);
+void TokenManager::SaveRefresh(std::int64_t set_id, const connection::TokenResponse& token,
+                               std::function<void()> then) {
+  if (!token.refresh_token.empty()) {
+    // Newest first: a refresh before the write ends sends this one.
+    auto& u = unsaved_[set_id];
+    u.refresh_token = token.refresh_token;
+    u.scope = token.scope;
+    u.next_delay = options_.save_retry_delay;
+  }
+  store_.RecordRefresh(set_id, token.refresh_token, token.scope,
+                       [this, alive = alive_, set_id, written = token.refresh_token,
+                        then = std::move(then)](Status saved) {
+                         if (!*alive) return;
+                         OnSaved(set_id, written, saved);
+                         then();
+                       });
+}
+
+void TokenManager::OnSaved(std::int64_t set_id, const std::string& token, const Status& saved) {
+  auto u = unsaved_.find(set_id);
+  const bool newest = u != unsaved_.end() && u->second.refresh_token == token;
+  if (saved || saved.error().code() == Code::kFailedPrecondition || token.empty()) {
+    if (!saved)
+      spdlog::warn("token set {}: refresh not recorded: {}", set_id, saved.error().message());
+    if (newest) unsaved_.erase(u);  // written, or the set is dead or gone
     return;
   }
-  if (saved.error().code() == Code::kFailedPrecondition || token.refresh_token.empty()) {
-    spdlog::warn("token set {}: refresh not recorded: {}", set_id, saved.error().message());
-    return;  // the set is dead or gone, or there is no token to keep
-  }
+  if (!newest || u->second.retrying) return;  // a newer token, or its retry, is on its way
   spdlog::error(
       "token set {}: could not write the rotated refresh token ({}); it is kept in memory and "
       "written again until the write succeeds",
       set_id, saved.error().message());
-  bool retrying = unsaved_.contains(set_id);
-  unsaved_[set_id] = Unsaved{token.refresh_token, token.scope, options_.save_retry_delay};
-  if (!retrying) RetrySave(set_id);
+  u->second.retrying = true;
+  RetrySave(set_id);
 }
 
 void TokenManager::RetrySave(std::int64_t set_id) {
@@ -209,14 +235,24 @@ void TokenManager::RetrySave(std::int64_t set_id) {
     if (ec || !*alive) return;
     auto u = unsaved_.find(set_id);
     if (u == unsaved_.end()) return;  // written meanwhile, or forgotten
-    Status saved = store_.RecordRefresh(set_id, u->second.refresh_token, u->second.scope);
-    if (saved || saved.error().code() == Code::kFailedPrecondition) {
-      if (saved) spdlog::info("token set {}: the rotated refresh token is written now", set_id);
-      unsaved_.erase(u);
-      return;
-    }
-    u->second.next_delay = std::min(u->second.next_delay * 2, options_.save_retry_max);
-    RetrySave(set_id);
+    std::string token = u->second.refresh_token;
+    store_.RecordRefresh(
+        set_id, token, u->second.scope, [this, alive, set_id, token](Status saved) {
+          if (!*alive) return;
+          auto v = unsaved_.find(set_id);
+          if (v == unsaved_.end()) return;
+          if (saved || saved.error().code() == Code::kFailedPrecondition) {
+            if (saved)
+              spdlog::info("token set {}: the rotated refresh token is written now", set_id);
+            if (v->second.refresh_token == token) {
+              unsaved_.erase(v);
+              return;
+            }
+          } else {
+            v->second.next_delay = std::min(v->second.next_delay * 2, options_.save_retry_max);
+          }
+          RetrySave(set_id);  // failed, or a newer token came meanwhile
+        });
   });
 }
 
@@ -242,18 +278,18 @@ void TokenManager::Notify(const std::vector<std::string>& names, ConnectionState
   for (const auto& n : names) hook_(n, state, reason);
 }
 
-Status TokenManager::MarkUnusable(const std::string& name, ConnectionState state,
-                                  const std::string& reason) {
-  auto changed = store_.SetState(name, state, reason);
-  if (!changed) return Fail(changed.error());
-  if (*changed) Notify({name}, state, reason);
-  return Ok();
-}
-
-Status TokenManager::MarkActive(const std::string& name) {
-  auto changed = store_.SetState(name, ConnectionState::kActive, "");
-  if (!changed) return Fail(changed.error());
-  return Ok();
+void TokenManager::MarkUnusable(const std::string& name, ConnectionState state,
+                                const std::string& reason, std::function<void(Status)> done) {
+  store_.SetState(
+      name, state, reason,
+      [this, alive = alive_, name, state, reason, done = std::move(done)](Result<bool> changed) {
+        if (!*alive) return;
+        if (changed && *changed) Notify({name}, state, reason);
+        if (!changed) {
+          spdlog::error("connection {}: {}", name, changed.error().message());
+        }
+        if (done) done(changed ? Ok() : Status(Fail(changed.error())));
+      });
 }
 
 }  // namespace xerod

@@ -86,9 +86,9 @@ class Daemon::Impl {
 // reverse: later services may use earlier ones, never the other way round.
 struct Daemon::Impl::Services {
   std::unique_ptr<store::InstanceLock> lock;  // one xerod per state file
-  std::unique_ptr<Database> db;               // the state file, migrated to this binary's schema
-  std::unique_ptr<JobQueue> queue;            // the durable job queue (same file)
-  std::unique_ptr<HttpClient> http;           // libcurl on the loop: Xero identity + API
+  std::unique_ptr<Store> store;      // the state file: one writer thread, one read connection
+  std::unique_ptr<JobQueue> queue;   // the durable job queue
+  std::unique_ptr<HttpClient> http;  // libcurl on the loop: Xero identity + API
   std::unique_ptr<ConnectionStore> connection_store;  // connections + refresh tokens
   std::unique_ptr<TokenManager> tokens;               // access tokens, refresh rotation
   std::unique_ptr<ConnectionManager> connections;     // connect / add / check / disconnect
@@ -178,20 +178,17 @@ Status Daemon::Impl::OpenStore(Services& s) {
   auto lock = store::InstanceLock::Acquire(config_.database);
   if (!lock) return Fail(lock.error());
   s.lock = std::make_unique<store::InstanceLock>(std::move(*lock));
-  // The state file: created 0600, migrated in one transaction, refused if newer than us.
-  // Its connection serves the connection store; the queue opens its own (its
-  // writer thread), whose checkpointer keeps the one WAL file short for both.
-  // This connection checkpoints inline only at the WAL's hard limit, as the
-  // queue's does when its checkpointer falls behind.
-  StoreOptions store_options;
-  store_options.background_checkpoint = false;
-  store_options.checkpoint_pages = store_options.wal_limit_pages;
-  auto db = Database::Open(config_.database, store_options);
-  if (!db) return Fail(db.error());
-  s.db = std::move(*db);
-  spdlog::info("database {} at schema version {}", config_.database, s.db->schema_version());
+  // The state file: created 0600, migrated in one transaction, refused if
+  // newer than us. Every module writes through its one writer thread (group
+  // commit) and reads through its read connection.
+  auto store = Store::Open(config_.database);
+  if (!store) return Fail(store.error());
+  s.store = std::move(*store);
+  spdlog::info("database {} at schema version {}", config_.database, s.store->schema_version());
 
-  auto queue = JobQueue::Open(config_.database, config_.queue, SystemClock());
+  QueueOptions queue_options;
+  queue_options.complete_on = LoopExecutor(io_);
+  auto queue = JobQueue::Open(*s.store, config_.queue, SystemClock(), std::move(queue_options));
   if (!queue) return Fail(queue.error());
   s.queue = std::move(*queue);
   return Ok();
@@ -209,7 +206,8 @@ Status Daemon::Impl::StartConnections(Services& s) {
       return Fail(secret.error().code(), "xero.client_secret_file: " + secret.error().message());
     client_secret = std::move(*secret);
   }
-  s.connection_store = std::make_unique<ConnectionStore>(s.db->handle(), SystemClock());
+  s.connection_store =
+      std::make_unique<ConnectionStore>(*s.store, SystemClock(), LoopExecutor(io_));
   s.tokens = std::make_unique<TokenManager>(io_, *s.http, *s.connection_store, SystemClock(),
                                             config_.xero, std::move(client_secret));
   s.connections = std::make_unique<ConnectionManager>(io_, *s.http, *s.connection_store, *s.tokens,

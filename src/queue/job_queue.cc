@@ -9,51 +9,91 @@
 #include <random>
 
 #include "queue/job_store.h"
-#include "queue/writer.h"
+#include "store/in_flight.h"
 #include "store/sqlite.h"
+#include "xerod/store.h"
 
 namespace xerod {
 
 struct JobQueue::Impl {
-  Impl(std::unique_ptr<Database> database, QueueConfig cfg, Clock& clk, const QueueOptions& opts)
-      : db(std::move(database)),
+  Impl(Store& st, QueueConfig cfg, Clock& clk, const QueueOptions& opts)
+      : store(st),
         config(std::move(cfg)),
         clock(clk),
-        store(db->handle(), config, clock, opts.seed.value_or(std::random_device{}())),
-        writer(db->handle(), opts.max_group) {}
+        seed(opts.seed.value_or(std::random_device{}())),
+        complete_on(opts.complete_on) {}
 
-  // Runs `work` on the writer thread; publishes its events and calls `done`
-  // after the commit.
+  ~Impl() { in_flight.Close(); }
+
+  // Runs `work` on the store's writer thread; after the commit, publishes its
+  // events and calls `done` on complete_on.
   template <typename T>
-  void Submit(std::function<Result<T>(queue::JobStore&, queue::Events&)> work, Callback<T> done) {
+  void Submit(std::function<Result<T>(queue::JobStore&, queue::Events&)> work, Callback<T> done,
+              bool inline_done = false) {
     struct Slot {
       std::optional<Result<T>> result;
       queue::Events events;
     };
     auto slot = std::make_shared<Slot>();
-    queue::WriterThread::Request request;
-    request.work = [this, slot, work = std::move(work)](store::Db&) -> Status {
-      slot->result.emplace(work(store, slot->events));
-      if (!*slot->result) return Fail(slot->result->error());
-      return Ok();
-    };
-    request.done = [this, slot, done = std::move(done)](const Status& s) {
-      if (!s) {
-        done(Fail(s.error()));
-        return;
-      }
-      Publish(slot->events);
-      done(std::move(*slot->result));
-    };
-    writer.Submit(std::move(request));
+    in_flight.Add();
+    store.Write(
+        [this, slot, work = std::move(work)](store::Db& db) -> Status {
+          if (!writer) writer.emplace(db, config, clock, seed);
+          slot->result.emplace(work(*writer, slot->events));
+          if (!*slot->result) return Fail(slot->result->error());
+          return Ok();
+        },
+        [this, slot, done = std::move(done), inline_done](const Status& s) {
+          Result<T> result = s ? std::move(*slot->result) : Result<T>(Fail(s.error()));
+          auto events = s ? std::move(slot->events) : queue::Events{};
+          auto publish = in_flight.Guarded([this, events = std::move(events)] { Publish(events); });
+          if (inline_done) {
+            Dispatch(complete_on, std::move(publish));
+            done(std::move(result));
+          } else {
+            auto shared = std::make_shared<Result<T>>(std::move(result));
+            Dispatch(complete_on,
+                     [publish = std::move(publish),
+                      finish = in_flight.Guarded([done, shared] { done(std::move(*shared)); })] {
+                       publish();
+                       finish();
+                     });
+          }
+          in_flight.Done();
+        });
   }
 
+  // Blocking: `done` runs on the writer thread, so this never needs the loop.
   template <typename T>
   Result<T> Wait(std::function<Result<T>(queue::JobStore&, queue::Events&)> work) {
     std::promise<Result<T>> promise;
     auto future = promise.get_future();
-    Submit<T>(std::move(work), [&promise](Result<T> r) { promise.set_value(std::move(r)); });
+    Submit<T>(
+        std::move(work), [&promise](Result<T> r) { promise.set_value(std::move(r)); },
+        /*inline_done=*/true);
     return future.get();
+  }
+
+  // Runs `work` on the store's read connection, on this thread.
+  template <typename T>
+  Result<T> Read(const std::function<Result<T>(queue::JobStore&)>& work) {
+    std::optional<Result<T>> result;
+    Status s = store.Read([&](store::Db& db) -> Status {
+      if (!reader) reader.emplace(db, config, clock, seed);
+      result.emplace(work(*reader));
+      if (!*result) return Fail(result->error());
+      return Ok();
+    });
+    if (!s) return Fail(s.error());
+    return std::move(*result);
+  }
+
+  // A read for an *Async method: the callback on complete_on (inside the call without one).
+  template <typename T>
+  void ReadThen(const std::function<Result<T>(queue::JobStore&)>& work, Callback<T> done) {
+    auto result = std::make_shared<Result<T>>(Read<T>(work));
+    Dispatch(complete_on,
+             in_flight.Guarded([done = std::move(done), result] { done(std::move(*result)); }));
   }
 
   void Publish(const queue::Events& events) {
@@ -84,15 +124,21 @@ struct JobQueue::Impl {
     c.recovered += d.recovered;
   }
 
-  std::unique_ptr<Database> db;
+  std::unique_ptr<Store> owned_store;  // Open(path, ...) only; declared first, destroyed last
+  Store& store;
   QueueConfig config;
   Clock& clock;
-  queue::JobStore store;
+  const std::uint64_t seed;
+  const Executor complete_on;
+  // Bound to the store's connections on first use: `writer` on the writer
+  // thread only, `reader` under the store's read lock only.
+  std::optional<queue::JobStore> writer;
+  std::optional<queue::JobStore> reader;
   std::mutex listeners_mu;
   std::vector<QueueListener*> listeners;
   mutable std::mutex counters_mu;
   QueueCounters counters;
-  queue::WriterThread writer;  // last: stopped (drained) first on destruction
+  store::InFlight in_flight;
 };
 
 using queue::Events;
@@ -105,15 +151,28 @@ Status ToStatus(const Result<Hold>& r) {
 }
 }  // namespace
 
+Result<std::unique_ptr<JobQueue>> JobQueue::Open(Store& store, QueueConfig config, Clock& clock,
+                                                 QueueOptions options) {
+  return Open(std::unique_ptr<Store>(), store, std::move(config), clock, std::move(options));
+}
+
 Result<std::unique_ptr<JobQueue>> JobQueue::Open(const std::string& path, QueueConfig config,
                                                  Clock& clock, QueueOptions options) {
+  auto store = Store::Open(path, options.store);
+  if (!store) return Fail(store.error());
+  Store& ref = **store;
+  return Open(std::move(*store), ref, std::move(config), clock, std::move(options));
+}
+
+Result<std::unique_ptr<JobQueue>> JobQueue::Open(std::unique_ptr<Store> owned, Store& store,
+                                                 QueueConfig config, Clock& clock,
+                                                 QueueOptions options) {
   if (config.max_attempts < 1) {
     return Fail(Code::kInvalidArgument, "queue.max_attempts must be at least 1");
   }
   if (config.batch_size < 1) return Fail(Code::kInvalidArgument, "queue.batch_size must be >= 1");
-  auto db = Database::Open(path, options.store);
-  if (!db) return Fail(db.error());
-  auto impl = std::make_unique<Impl>(std::move(*db), std::move(config), clock, options);
+  auto impl = std::make_unique<Impl>(store, std::move(config), clock, options);
+  impl->owned_store = std::move(owned);
   std::unique_ptr<JobQueue> q(new JobQueue(std::move(impl)));
   auto recovered = q->impl_->Wait<int>([](JobStore& s, Events& e) { return s.Recover(e); });
   if (!recovered) return Fail(recovered.error());
@@ -224,7 +283,7 @@ Status JobQueue::Unpark(const std::string& connection) {
 }
 
 Result<std::map<std::string, Hold>> JobQueue::Holds() {
-  return impl_->Wait<std::map<std::string, Hold>>([](JobStore& s, Events&) { return s.Holds(); });
+  return impl_->Read<std::map<std::string, Hold>>([](JobStore& s) { return s.Holds(); });
 }
 
 Status JobQueue::Retry(std::int64_t job_id) {
@@ -240,15 +299,15 @@ Status JobQueue::Cancel(std::int64_t job_id) {
 }
 
 Result<JobPage> JobQueue::List(const JobFilter& filter) {
-  return impl_->Wait<JobPage>([&](JobStore& s, Events&) { return s.List(filter); });
+  return impl_->Read<JobPage>([&](JobStore& s) { return s.List(filter); });
 }
 
 Result<JobDetail> JobQueue::Show(std::int64_t job_id) {
-  return impl_->Wait<JobDetail>([job_id](JobStore& s, Events&) { return s.Show(job_id); });
+  return impl_->Read<JobDetail>([job_id](JobStore& s) { return s.Show(job_id); });
 }
 
 Result<StateCounts> JobQueue::Counts(std::optional<std::string> connection) {
-  return impl_->Wait<StateCounts>([&](JobStore& s, Events&) { return s.Counts(connection); });
+  return impl_->Read<StateCounts>([&](JobStore& s) { return s.Counts(connection); });
 }
 
 Result<std::int64_t> JobQueue::Purge(TimePoint before, int limit) {
@@ -262,8 +321,8 @@ void JobQueue::PurgeAsync(TimePoint before, int limit, Callback<std::int64_t> do
 }
 
 Result<std::map<std::string, TimePoint>> JobQueue::DueConnections() {
-  return impl_->Wait<std::map<std::string, TimePoint>>(
-      [](JobStore& s, Events&) { return s.DueConnections(); });
+  return impl_->Read<std::map<std::string, TimePoint>>(
+      [](JobStore& s) { return s.DueConnections(); });
 }
 
 void JobQueue::RetryAsync(std::int64_t job_id, Callback<void> done) {
@@ -283,37 +342,34 @@ void JobQueue::CancelAsync(std::int64_t job_id, Callback<void> done) {
 }
 
 void JobQueue::ListAsync(JobFilter filter, Callback<JobPage> done) {
-  impl_->Submit<JobPage>(
-      [filter = std::move(filter)](JobStore& s, Events&) { return s.List(filter); },
-      std::move(done));
+  impl_->ReadThen<JobPage>([&filter](JobStore& s) { return s.List(filter); }, std::move(done));
 }
 
 void JobQueue::ShowAsync(std::int64_t job_id, Callback<JobDetail> done) {
-  impl_->Submit<JobDetail>([job_id](JobStore& s, Events&) { return s.Show(job_id); },
-                           std::move(done));
+  impl_->ReadThen<JobDetail>([job_id](JobStore& s) { return s.Show(job_id); }, std::move(done));
 }
 
 void JobQueue::CountsAsync(std::optional<std::string> connection, Callback<StateCounts> done) {
-  impl_->Submit<StateCounts>(
-      [connection = std::move(connection)](JobStore& s, Events&) { return s.Counts(connection); },
-      std::move(done));
+  impl_->ReadThen<StateCounts>([&connection](JobStore& s) { return s.Counts(connection); },
+                               std::move(done));
 }
 
 void JobQueue::HoldsAsync(Callback<std::map<std::string, Hold>> done) {
-  impl_->Submit<std::map<std::string, Hold>>([](JobStore& s, Events&) { return s.Holds(); },
-                                             std::move(done));
+  impl_->ReadThen<std::map<std::string, Hold>>([](JobStore& s) { return s.Holds(); },
+                                               std::move(done));
 }
 
 void JobQueue::DueConnectionsAsync(Callback<std::map<std::string, TimePoint>> done) {
-  impl_->Submit<std::map<std::string, TimePoint>>(
-      [](JobStore& s, Events&) { return s.DueConnections(); }, std::move(done));
+  impl_->ReadThen<std::map<std::string, TimePoint>>([](JobStore& s) { return s.DueConnections(); },
+                                                    std::move(done));
 }
 
 QueueCounters JobQueue::Counters() const {
   std::lock_guard lock(impl_->counters_mu);
   QueueCounters c = impl_->counters;
-  c.commits = impl_->writer.commits();
-  c.requests = impl_->writer.requests();
+  const StoreStats stats = impl_->store.stats();
+  c.commits = stats.commits;
+  c.requests = stats.requests;
   return c;
 }
 

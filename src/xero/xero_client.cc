@@ -186,14 +186,21 @@ void XeroClient::OnResponse(std::shared_ptr<CallState> call, HttpResponse respon
       state = ConnectionState::kExpired;
       r.reason += " (again after a refresh)";
     }
-    (void)tokens_.MarkUnusable(call->connection, state, r.reason);
     r.connection_state = state;
+    // Stored before the caller hears of it: what it does next (park the
+    // connection's jobs, report the state) reads it.
+    std::string connection = call->connection, reason = r.reason;
+    return tokens_.MarkUnusable(
+        connection, state, reason,
+        [this, alive = alive_, call = std::move(call), r = std::move(r)](Status) mutable {
+          if (*alive) Finish(std::move(call), std::move(r));
+        });
   } else if (r.ok()) {
     TimePoint now = clock_.Now();
     auto& last = success_written_[call->connection];
     if (now - last >= options_.success_write_interval) {
       last = now;
-      (void)store_.MarkSuccess(call->connection);
+      store_.MarkSuccess(call->connection);
     }
   }
   Finish(std::move(call), std::move(r));

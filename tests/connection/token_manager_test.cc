@@ -10,6 +10,7 @@
 #include "connection/token_endpoint.h"
 #include "store/sqlite.h"
 #include "support/fake_http.h"
+#include "support/loop_await.h"
 #include "support/test_support.h"
 #include "xerod/connection_manager.h"
 #include "xerod/sha256.h"
@@ -37,9 +38,9 @@ class TokenManagerTest : public ::testing::Test {
     config_.identity_url = "http://identity.test";
     config_.api_url = "http://api.test";
     Open();
-    auto id = store_->CreateTokenSet(
-        ConnectionKind::kOAuth, "rt-1", "offline_access",
-        {{"acme", "tenant-a", "Acme", "conn-a"}, {"beta", "tenant-b", "Beta", "conn-b"}});
+    auto id =
+        Create(ConnectionKind::kOAuth, "rt-1", "offline_access",
+               {{"acme", "tenant-a", "Acme", "conn-a"}, {"beta", "tenant-b", "Beta", "conn-b"}});
     ASSERT_TRUE(id.has_value()) << id.error().ToString();
     set_id_ = *id;
   }
@@ -47,10 +48,10 @@ class TokenManagerTest : public ::testing::Test {
     manager_.reset();
     store_.reset();
     db_.reset();
-    auto db = Database::Open(dir_.File("x.db"));
+    auto db = Store::Open(dir_.File("x.db"));
     ASSERT_TRUE(db.has_value()) << db.error().ToString();
     db_ = std::move(*db);
-    store_ = std::make_unique<ConnectionStore>(db_->handle(), clock_);
+    store_ = std::make_unique<ConnectionStore>(*db_, clock_, LoopExecutor(io_));
     manager_ = std::make_unique<TokenManager>(io_, http_, *store_, clock_, config_,
                                               Secret("s3cret"), options_);
     manager_->SetUnusableHook(
@@ -58,9 +59,22 @@ class TokenManagerTest : public ::testing::Test {
           unusable_.push_back(name + "=" + std::string(ToString(s)) + ":" + reason);
         });
   }
-  void Drain() {
-    io_.restart();
-    io_.poll();
+  void Drain() { testing::DrainLoop(io_, *db_); }
+  Result<std::int64_t> Create(ConnectionKind kind, const std::string& refresh_token,
+                              const std::string& scopes, std::vector<NewConnection> connections) {
+    return testing::AwaitOnLoop<std::int64_t>(io_, *db_, [&](auto done) {
+      store_->CreateTokenSet(kind, refresh_token, scopes, std::move(connections), done);
+    });
+  }
+  // Token writes fail (a full disk, say) while `on`.
+  void RefuseTokenWrites(bool on) {
+    ASSERT_TRUE(db_->WriteAndWait([on](store::Db& db) {
+      // abs() of the smallest integer fails at run time ("integer overflow"),
+      // an error that is neither a constraint nor "gone": like a full disk.
+      return db.Exec(on ? "CREATE TEMP TRIGGER refuse BEFORE UPDATE ON token_sets "
+                          "BEGIN SELECT abs(-9223372036854775807 - 1); END"
+                        : "DROP TRIGGER temp.refuse");
+    }));
   }
   std::string SentForm(std::size_t i) { return http_.sent().at(i).body; }
 
@@ -70,7 +84,7 @@ class TokenManagerTest : public ::testing::Test {
   boost::asio::io_context io_;
   XeroConfig config_;
   TokenManagerOptions options_;
-  std::unique_ptr<Database> db_;
+  std::unique_ptr<Store> db_;
   std::unique_ptr<ConnectionStore> store_;
   std::unique_ptr<TokenManager> manager_;
   std::int64_t set_id_ = 0;
@@ -120,7 +134,7 @@ TEST_F(TokenManagerTest, ARotatedRefreshTokenTheStoreRefusedIsKeptAndWrittenLate
   options_.save_retry_delay = std::chrono::milliseconds(5);
   options_.save_retry_max = std::chrono::milliseconds(20);
   Open();
-  ASSERT_TRUE(db_->handle().Exec("PRAGMA query_only = 1"));  // writes now fail
+  RefuseTokenWrites(true);
   bool served = false;
   manager_->GetAccessToken("acme", [&](Result<AccessGrant> g) {
     ASSERT_TRUE(g.has_value()) << g.error().ToString();
@@ -140,7 +154,7 @@ TEST_F(TokenManagerTest, ARotatedRefreshTokenTheStoreRefusedIsKeptAndWrittenLate
   http_.AnswerJson(200, TokenJson("at-2", "rt-3"));
   Drain();
   // The store takes writes again: the newest token is written by a retry.
-  ASSERT_TRUE(db_->handle().Exec("PRAGMA query_only = 0"));
+  RefuseTokenWrites(false);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (store_->GetTokenSet(set_id_)->refresh_token != "rt-3" &&
          std::chrono::steady_clock::now() < deadline) {
@@ -209,8 +223,8 @@ TEST_F(TokenManagerTest, NotSentFailureIsTransientAndKeepsState) {
 }
 
 TEST_F(TokenManagerTest, InvalidGrantExpiresEveryConnectionOfTheTokenSet) {
-  auto other = store_->CreateTokenSet(ConnectionKind::kOAuth, "other-rt", "",
-                                      {{"gamma", "tenant-c", "Gamma", "conn-c"}});
+  auto other =
+      Create(ConnectionKind::kOAuth, "other-rt", "", {{"gamma", "tenant-c", "Gamma", "conn-c"}});
   ASSERT_TRUE(other.has_value());
   Result<AccessGrant> result = AccessGrant{};
   manager_->GetAccessToken("acme", [&](Result<AccessGrant> g) { result = std::move(g); });
@@ -259,7 +273,7 @@ TEST_F(TokenManagerTest, InvalidateForcesOneNewRequest) {
 }
 
 TEST_F(TokenManagerTest, CustomConnectionUsesClientCredentials) {
-  auto id = store_->CreateTokenSet(ConnectionKind::kCustom, "", "", {{"solo", "tenant-s", "", ""}});
+  auto id = Create(ConnectionKind::kCustom, "", "", {{"solo", "tenant-s", "", ""}});
   ASSERT_TRUE(id.has_value());
   std::string got;
   manager_->GetAccessToken("solo", [&](Result<AccessGrant> g) { got = g->access_token; });
@@ -582,8 +596,10 @@ TEST_F(ConnectionsAnswerTest, CheckWithABadConnectionsAnswerFailsClearlyAndKeeps
 TEST_F(ConnectionsAnswerTest, CheckOfAConnectionAlreadyFoundGoneAnswersItsStateWithoutCallingXero) {
   // A copy found the organisation gone a moment before the administrator's
   // check: the check says "disconnected", it does not fail for want of a token.
-  ASSERT_TRUE(manager_->MarkUnusable("acme", ConnectionState::kDisconnected,
-                                     "403 AuthenticationUnsuccessful"));
+  ASSERT_TRUE(testing::AwaitOnLoop<void>(io_, *db_, [&](auto done) {
+    manager_->MarkUnusable("acme", ConnectionState::kDisconnected, "403 AuthenticationUnsuccessful",
+                           done);
+  }));
   std::optional<Result<ConnectionInfo>> done;
   connections_->Check("acme", [&](Result<ConnectionInfo> r) { done = std::move(r); });
   Drain();

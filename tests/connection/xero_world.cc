@@ -47,10 +47,10 @@ XeroWorld::XeroWorld(const std::string& url, const std::string& db_path, WorldOp
   auto h = MakeCurlHttpClient(io, ho);
   EXPECT_TRUE(h.has_value()) << h.error().ToString();
   if (h) http = std::move(*h);
-  auto d = Database::Open(db_path);
+  auto d = Store::Open(db_path);
   EXPECT_TRUE(d.has_value()) << d.error().ToString();
   if (d) db = std::move(*d);
-  store = std::make_unique<ConnectionStore>(db->handle(), SystemClock());
+  store = std::make_unique<ConnectionStore>(*db, SystemClock(), LoopExecutor(io));
   tokens = std::make_unique<TokenManager>(io, *http, *store, SystemClock(), config,
                                           Secret(o.client_secret), o.token);
   tokens->SetUnusableHook([this](const std::string& n, ConnectionState s, const std::string&) {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // End-to-end fixture: a real xero-sim process (port read from its first output
 // line) and the whole xerod Xero stack on one io_context driven by the test
-// thread: curl HttpClient, Database, ConnectionStore, TokenManager,
+// thread: curl HttpClient, Store, ConnectionStore, TokenManager,
 // RateLimiter, XeroClient, ConnectionManager. Shared by tests/connection,
 // tests/xero and bench/xero.
 #pragma once
@@ -82,7 +82,7 @@ class XeroWorld {
   XeroConfig config;
   boost::asio::io_context io;
   std::unique_ptr<HttpClient> http;
-  std::unique_ptr<Database> db;
+  std::unique_ptr<Store> db;
   std::unique_ptr<ConnectionStore> store;
   std::unique_ptr<TokenManager> tokens;
   std::unique_ptr<RateLimiter> limiter;

@@ -1,18 +1,18 @@
 // SPDX-License-Identifier: MIT
-#include "queue/writer.h"
+#include "store/writer.h"
 
 #include <spdlog/spdlog.h>
 
 #include <vector>
 
-namespace xerod::queue {
+namespace xerod::store {
 
-WriterThread::WriterThread(store::Db& db, int max_group)
+Writer::Writer(store::Db& db, int max_group)
     : db_(db), max_group_(static_cast<std::size_t>(max_group > 0 ? max_group : 1)) {
   thread_ = std::thread([this] { Loop(); });
 }
 
-WriterThread::~WriterThread() {
+Writer::~Writer() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
@@ -21,7 +21,7 @@ WriterThread::~WriterThread() {
   thread_.join();
 }
 
-void WriterThread::Submit(Request request) {
+void Writer::Submit(Request request) {
   {
     std::unique_lock lock(mu_);
     if (!stopping_) {
@@ -31,10 +31,10 @@ void WriterThread::Submit(Request request) {
       return;
     }
   }
-  request.done(Fail(Code::kUnavailable, "the job queue is shutting down"));
+  request.done(Fail(Code::kUnavailable, "the store is shutting down"));
 }
 
-void WriterThread::Loop() {
+void Writer::Loop() {
   std::deque<Request> group;
   std::size_t last_group = 1;
   while (true) {
@@ -61,7 +61,7 @@ void WriterThread::Loop() {
   }
 }
 
-void WriterThread::RunGroup(std::deque<Request>& group) {
+void Writer::RunGroup(std::deque<Request>& group) {
   std::vector<Status> results(group.size(), Ok());
   std::size_t next = 0;
   while (next < group.size()) next = RunTransaction(group, next, results);
@@ -69,8 +69,8 @@ void WriterThread::RunGroup(std::deque<Request>& group) {
   for (std::size_t i = 0; i < group.size(); ++i) group[i].done(results[i]);
 }
 
-std::size_t WriterThread::RunTransaction(std::deque<Request>& group, std::size_t first,
-                                         std::vector<Status>& results) {
+std::size_t Writer::RunTransaction(std::deque<Request>& group, std::size_t first,
+                                   std::vector<Status>& results) {
   auto lose = [&](std::size_t from, std::size_t to, const Error& error) {
     for (std::size_t i = from; i < to; ++i) {
       if (results[i]) results[i] = Fail(error);  // a request's own error says more
@@ -78,7 +78,7 @@ std::size_t WriterThread::RunTransaction(std::deque<Request>& group, std::size_t
   };
   auto tx = store::Transaction::Begin(db_);
   if (!tx) {
-    spdlog::error("job queue: cannot begin a transaction: {}", tx.error().message());
+    spdlog::error("store: cannot begin a transaction: {}", tx.error().message());
     lose(first, group.size(), tx.error());
     return group.size();
   }
@@ -89,7 +89,7 @@ std::size_t WriterThread::RunTransaction(std::deque<Request>& group, std::size_t
     // The transaction is gone: SQLite rolled it back by itself (a full disk,
     // an I/O error), or a request's changes could not be undone alone. What
     // this transaction held is lost; the rest of the group gets a new one.
-    spdlog::error("job queue: a transaction was rolled back; {} request(s) in it failed",
+    spdlog::error("store: a transaction was rolled back; {} request(s) in it failed",
                   i + 1 - first);
     lose(first, i + 1,
          Error(Code::kUnavailable, "the transaction was rolled back (nothing of it was stored)"));
@@ -97,7 +97,7 @@ std::size_t WriterThread::RunTransaction(std::deque<Request>& group, std::size_t
   }
   if (single && !results[first]) return group.size();  // ~Transaction rolls it back
   if (auto s = tx->Commit(); !s) {
-    spdlog::error("job queue: commit failed: {}", s.error().message());
+    spdlog::error("store: commit failed: {}", s.error().message());
     lose(first, group.size(), s.error());
     return group.size();
   }
@@ -105,7 +105,7 @@ std::size_t WriterThread::RunTransaction(std::deque<Request>& group, std::size_t
   return group.size();
 }
 
-Status WriterThread::RunInSavepoint(Request& request) {
+Status Writer::RunInSavepoint(Request& request) {
   if (auto s = db_.Exec("SAVEPOINT req"); !s) return s;
   Status s = request.work(db_);
   if (!db_.InTransaction()) return s;  // rolled back with everything else
@@ -117,4 +117,4 @@ Status WriterThread::RunInSavepoint(Request& request) {
   return s;
 }
 
-}  // namespace xerod::queue
+}  // namespace xerod::store

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 //
-// The queue's writer thread: owns the SQLite write connection and commits every
+// The store's writer thread: owns the SQLite write connection and commits every
 // request that is waiting when it wakes in ONE transaction (group commit), so
 // concurrent callers share an fsync. Each request runs inside its own
 // SAVEPOINT: a failing request is rolled back alone.
@@ -19,9 +19,9 @@
 #include "store/sqlite.h"
 #include "xerod/status.h"
 
-namespace xerod::queue {
+namespace xerod::store {
 
-class WriterThread {
+class Writer {
  public:
   // How long the thread waits for stragglers when fewer requests are pending
   // than the previous group had (see Loop()).
@@ -29,18 +29,18 @@ class WriterThread {
 
   struct Request {
     // Runs on the writer thread inside the group transaction.
-    std::function<Status(store::Db&)> work;
+    std::function<Status(Db&)> work;
     // Runs on the writer thread after the commit, with work's error, or the
     // commit's error, or OK. Never skipped.
     std::function<void(const Status&)> done;
   };
 
   // Starts the thread. `db` must outlive this object.
-  WriterThread(store::Db& db, int max_group);
+  Writer(Db& db, int max_group);
   // Serves every request already submitted, then joins.
-  ~WriterThread();
-  WriterThread(const WriterThread&) = delete;
-  WriterThread& operator=(const WriterThread&) = delete;
+  ~Writer();
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
 
   // Thread-safe. After destruction has begun, requests fail with kUnavailable.
   void Submit(Request request);
@@ -60,7 +60,7 @@ class WriterThread {
   // One request of several, in its own SAVEPOINT.
   Status RunInSavepoint(Request& request);
 
-  store::Db& db_;
+  Db& db_;
   const std::size_t max_group_;
   std::mutex mu_;
   std::condition_variable cv_;
@@ -71,4 +71,4 @@ class WriterThread {
   std::thread thread_;
 };
 
-}  // namespace xerod::queue
+}  // namespace xerod::store

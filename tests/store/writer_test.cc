@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The writer's group commit: each request learns its own fate, and a request
 // reported failed has stored nothing while one reported OK is committed.
-#include "queue/writer.h"
+#include "store/writer.h"
 
 #include <gtest/gtest.h>
 
@@ -13,7 +13,7 @@
 #include "support/test_support.h"
 #include "xerod/store.h"
 
-namespace xerod::queue {
+namespace xerod::store {
 namespace {
 
 class WriterTest : public ::testing::Test {
@@ -23,7 +23,7 @@ class WriterTest : public ::testing::Test {
     ASSERT_TRUE(db.has_value()) << db.error().ToString();
     db_ = std::move(*db);
     ASSERT_TRUE(db_->handle().Exec("CREATE TABLE t (v TEXT PRIMARY KEY)"));
-    writer_ = std::make_unique<WriterThread>(db_->handle(), 64);
+    writer_ = std::make_unique<Writer>(db_->handle(), 64);
   }
   void TearDown() override { writer_.reset(); }
 
@@ -75,7 +75,7 @@ class WriterTest : public ::testing::Test {
 
   testing::TempDir dir_;
   std::unique_ptr<Database> db_;
-  std::unique_ptr<WriterThread> writer_;
+  std::unique_ptr<Writer> writer_;
 };
 
 TEST_F(WriterTest, AFailedRequestIsUndoneAloneAndTheOthersCommit) {
@@ -136,4 +136,4 @@ TEST_F(WriterTest, AFailedRequestThatCannotBeUndoneAloneIsNeverCommitted) {
 }
 
 }  // namespace
-}  // namespace xerod::queue
+}  // namespace xerod::store
