@@ -11,15 +11,16 @@
 namespace xerod::dbus {
 
 struct ControlService::Impl {
-  // Forwards queue events (writer thread) to the manager on the io_context thread.
+  // Forwards queue events to the manager (they arrive on the loop: the
+  // queue's completion executor).
   class QueueBridge final : public QueueListener {
    public:
     explicit QueueBridge(Manager& manager) : manager_(manager) {}
     void OnJobStateChanged(const JobStateChange& change) override {
-      manager_.Post([m = &manager_, change] { m->OnJobStateChanged(change); });
+      manager_.Complete([m = &manager_, change] { m->OnJobStateChanged(change); });
     }
     void OnHoldChanged(const HoldChange& change) override {
-      manager_.Post([m = &manager_, change] { m->OnHoldChanged(change); });
+      manager_.Complete([m = &manager_, change] { m->OnHoldChanged(change); });
     }
 
    private:

@@ -64,16 +64,23 @@ Status Manager::LoadInitialState() {
   return Ok();
 }
 
+void Poster::Complete(std::function<void()> task) {
+  if (!io_.get_executor().running_in_this_thread()) return Post(std::move(task));
+  Run(task);
+}
+
 void Poster::Post(std::function<void()> task) {
-  boost::asio::post(io_, [self = shared_from_this(), task = std::move(task)] {
-    if (!self->alive_) return;
-    try {
-      task();
-    } catch (const std::exception& e) {
-      spdlog::error("D-Bus: {}", e.what());
-    }
-    if (self->pump_) self->pump_->Kick();
-  });
+  boost::asio::post(io_, [self = shared_from_this(), task = std::move(task)] { self->Run(task); });
+}
+
+void Poster::Run(const std::function<void()>& task) {
+  if (!alive_) return;
+  try {
+    task();
+  } catch (const std::exception& e) {
+    spdlog::error("D-Bus: {}", e.what());
+  }
+  if (pump_) pump_->Kick();
 }
 
 void Manager::RequireAdmin(const char* method) {
@@ -113,17 +120,13 @@ void Manager::ScheduleCountsRefresh() {
   counts_timer_.async_wait([this, alive = alive_](const boost::system::error_code& ec) {
     if (ec || !*alive) return;
     counts_refresh_armed_ = false;
-    queue_.CountsAsync(std::nullopt, [this, p = poster_, alive](Result<StateCounts> counts) {
-      p->Post([this, counts = std::move(counts)] {
-        if (!counts) {
-          spdlog::warn("job counts: {}", counts.error().message());
-          return;
-        }
-        auto fresh = CountsToMap(*counts);
-        if (fresh == counts_) return;
-        counts_ = std::move(fresh);
-        emitPropertiesChangedSignal(kManagerInterface, {"JobCounts"});
-      });
+    poster_->Complete([this] {  // the pump sends the signal
+      auto counts = queue_.Counts();
+      if (!counts) return spdlog::warn("job counts: {}", counts.error().message());
+      auto fresh = CountsToMap(*counts);
+      if (fresh == counts_) return;
+      counts_ = std::move(fresh);
+      emitPropertiesChangedSignal(kManagerInterface, {"JobCounts"});
     });
   });
 }
@@ -132,45 +135,35 @@ void Manager::ScheduleCountsRefresh() {
 
 void Manager::GetStatus(sdbus::Result<std::map<std::string, sdbus::Variant>>&& result) {
   Guarded("GetStatus", [&] {
-    auto reply = LoopOwned(io_, bus_, std::move(result));
-    queue_.CountsAsync(std::nullopt, [this, p = poster_, reply](Result<StateCounts> counts) {
-      if (!counts) {
-        p->Post([reply, e = counts.error()] { reply->returnError(ToDbusError(e)); });
-        return;
-      }
-      // Back on the loop before touching `this` again.
-      p->Post([this, p, reply, counts = std::move(*counts)] {
-        queue_.HoldsAsync([this, p, reply, counts](Result<std::map<std::string, Hold>> holds) {
-          p->Post([this, reply, counts, holds = std::move(holds)] {
-            if (!holds) return reply->returnError(ToDbusError(holds.error()));
-            std::map<std::string, sdbus::Variant> status;
-            auto uptime = std::chrono::duration_cast<std::chrono::microseconds>(
-                std::chrono::steady_clock::now() - started_);
-            status["version"] = sdbus::Variant(std::string(kVersion));
-            status["uptime_usec"] = sdbus::Variant(static_cast<std::uint64_t>(uptime.count()));
-            status["pid"] = sdbus::Variant(static_cast<std::uint32_t>(getpid()));
-            auto global = holds->find("*");
-            status["paused"] = sdbus::Variant(global != holds->end() && global->second.paused);
-            status["config_generation"] =
-                sdbus::Variant(static_cast<std::uint32_t>(hooks_.config_generation()));
-            status["job_counts"] = sdbus::Variant(CountsToMap(counts));
-            std::map<std::string, HoldRow> hold_map;
-            for (const auto& [scope, hold] : *holds) {
-              hold_map[scope] = HoldRow(hold.paused, hold.parked, hold.reason);
-            }
-            status["holds"] = sdbus::Variant(hold_map);
-            if (hooks_.send_state) {
-              AddSendState(status, hooks_.send_state(*holds));
-            } else {
-              status["send_allowance_per_minute"] = sdbus::Variant(SendAllowance(*holds));
-            }
-            status["bus"] = sdbus::Variant(std::string(ToString(options_.bus)));
-            status["database"] = sdbus::Variant(options_.database);
-            reply->returnResults(status);
-          });
-        });
-      });
-    });
+    // Reads from the store's read connection: never behind the writer.
+    auto counts = queue_.Counts();
+    if (!counts) throw ToDbusError(counts.error());
+    auto holds = queue_.Holds();
+    if (!holds) throw ToDbusError(holds.error());
+    std::map<std::string, sdbus::Variant> status;
+    auto uptime = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - started_);
+    status["version"] = sdbus::Variant(std::string(kVersion));
+    status["uptime_usec"] = sdbus::Variant(static_cast<std::uint64_t>(uptime.count()));
+    status["pid"] = sdbus::Variant(static_cast<std::uint32_t>(getpid()));
+    auto global = holds->find("*");
+    status["paused"] = sdbus::Variant(global != holds->end() && global->second.paused);
+    status["config_generation"] =
+        sdbus::Variant(static_cast<std::uint32_t>(hooks_.config_generation()));
+    status["job_counts"] = sdbus::Variant(CountsToMap(*counts));
+    std::map<std::string, HoldRow> hold_map;
+    for (const auto& [scope, hold] : *holds) {
+      hold_map[scope] = HoldRow(hold.paused, hold.parked, hold.reason);
+    }
+    status["holds"] = sdbus::Variant(hold_map);
+    if (hooks_.send_state) {
+      AddSendState(status, hooks_.send_state(*holds));
+    } else {
+      status["send_allowance_per_minute"] = sdbus::Variant(SendAllowance(*holds));
+    }
+    status["bus"] = sdbus::Variant(std::string(ToString(options_.bus)));
+    status["database"] = sdbus::Variant(options_.database);
+    result.returnResults(status);
   });
 }
 
@@ -178,17 +171,12 @@ void Manager::ListJobs(
     sdbus::Result<std::vector<std::map<std::string, sdbus::Variant>>, std::int64_t>&& result,
     std::map<std::string, sdbus::Variant> filter) {
   Guarded("ListJobs", [&] {
-    JobFilter parsed = OrThrow(ParseJobFilter(filter));
-    auto reply = LoopOwned(io_, bus_, std::move(result));
-    queue_.ListAsync(parsed, [this, p = poster_, reply](Result<JobPage> page) {
-      p->Post([reply, page = std::move(page)] {
-        if (!page) return reply->returnError(ToDbusError(page.error()));
-        std::vector<std::map<std::string, sdbus::Variant>> jobs;
-        jobs.reserve(page->jobs.size());
-        for (const Job& job : page->jobs) jobs.push_back(JobToVariants(job, false));
-        reply->returnResults(jobs, page->next_after_id.value_or(0));
-      });
-    });
+    auto page = queue_.List(OrThrow(ParseJobFilter(filter)));
+    if (!page) throw ToDbusError(page.error());
+    std::vector<std::map<std::string, sdbus::Variant>> jobs;
+    jobs.reserve(page->jobs.size());
+    for (const Job& job : page->jobs) jobs.push_back(JobToVariants(job, false));
+    result.returnResults(jobs, page->next_after_id.value_or(0));
   });
 }
 
@@ -196,15 +184,11 @@ void Manager::ShowJob(sdbus::Result<std::map<std::string, sdbus::Variant>,
                                     std::vector<std::map<std::string, sdbus::Variant>>>&& result,
                       std::int64_t job_id) {
   Guarded("ShowJob", [&] {
-    auto reply = LoopOwned(io_, bus_, std::move(result));
-    queue_.ShowAsync(job_id, [this, p = poster_, reply](Result<JobDetail> detail) {
-      p->Post([reply, detail = std::move(detail)] {
-        if (!detail) return reply->returnError(ToDbusError(detail.error()));
-        std::vector<std::map<std::string, sdbus::Variant>> attempts;
-        for (const JobAttempt& a : detail->attempts) attempts.push_back(AttemptToVariants(a));
-        reply->returnResults(JobToVariants(detail->job, true), attempts);
-      });
-    });
+    auto detail = queue_.Show(job_id);
+    if (!detail) throw ToDbusError(detail.error());
+    std::vector<std::map<std::string, sdbus::Variant>> attempts;
+    for (const JobAttempt& a : detail->attempts) attempts.push_back(AttemptToVariants(a));
+    result.returnResults(JobToVariants(detail->job, true), attempts);
   });
 }
 

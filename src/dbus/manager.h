@@ -29,14 +29,17 @@
 
 namespace xerod::dbus {
 
-// Posts tasks onto the io_context for callbacks that may run after the
-// Manager is gone (the queue's writer thread, HTTP completions during
-// shutdown). A task runs only while the Manager lives; callbacks capture the
-// Poster (shared), never rely on `this` until their task runs.
+// Runs the Manager's completions (the store's writes, HTTP answers) only
+// while the Manager lives, and lets the bus pump send what they queued.
+// Callbacks capture the Poster (shared), never rely on `this` until their task
+// runs. The store and the HTTP client complete on the loop, so Complete()
+// runs the task at once; from any other thread it posts it there.
 class Poster : public std::enable_shared_from_this<Poster> {
  public:
   explicit Poster(boost::asio::io_context& io) : io_(io) {}
   // Thread-safe.
+  void Complete(std::function<void()> task);
+  // Thread-safe; always later, on the loop.
   void Post(std::function<void()> task);
   // io_context thread only.
   void SetPump(BusPump* pump) { pump_ = pump; }
@@ -46,6 +49,8 @@ class Poster : public std::enable_shared_from_this<Poster> {
   }
 
  private:
+  void Run(const std::function<void()>& task);
+
   boost::asio::io_context& io_;  // outlives every holder (the daemon's loop)
   std::atomic<bool> alive_{true};
   BusPump* pump_ = nullptr;  // io_context thread only
@@ -102,6 +107,7 @@ class Manager final : public sdbus::AdaptorInterfaces<org::xerod::Xerod1::Manage
   // Runs `task` on the io_context thread later, catching every exception, then
   // kicks the pump. Does nothing once the manager is gone.
   void Post(std::function<void()> task) { poster_->Post(std::move(task)); }
+  void Complete(std::function<void()> task) { poster_->Complete(std::move(task)); }
 
  private:
   // Adaptor methods.

@@ -111,7 +111,7 @@ void Manager::Enqueue(DocumentType type, const char* method, sdbus::Result<Enque
     queue_.EnqueueAsync(
         std::move(jobs), [this, p = poster_, reply, rows, job_rows = std::move(job_rows)](
                              Result<std::vector<EnqueueResult>> stored) {
-          p->Post([reply, rows, job_rows, stored = std::move(stored)] {
+          p->Complete([reply, rows, job_rows, stored = std::move(stored)] {
             if (!stored) return reply->returnError(ToDbusError(stored.error()));
             for (std::size_t k = 0; k < stored->size() && k < job_rows.size(); ++k) {
               EnqueueResultRow& row = (*rows)[job_rows[k]];
@@ -144,7 +144,7 @@ void Manager::RetryJob(sdbus::Result<>&& result, std::int64_t job_id) {
     RequireAdmin("RetryJob");
     auto reply = LoopOwned(io_, bus_, std::move(result));
     queue_.RetryAsync(job_id, [this, p = poster_, reply](Result<void> done) {
-      p->Post([reply, done = std::move(done)] {
+      p->Complete([reply, done = std::move(done)] {
         if (!done) return reply->returnError(ToDbusError(done.error()));
         reply->returnResults();
       });
@@ -158,7 +158,7 @@ void Manager::RetryDeadJobs(sdbus::Result<std::uint32_t>&& result, std::string c
     CheckConnectionName(connection);
     auto reply = LoopOwned(io_, bus_, std::move(result));
     queue_.RetryAllDeadAsync(connection, [this, p = poster_, reply](Result<int> n) {
-      p->Post([reply, n = std::move(n)] {
+      p->Complete([reply, n = std::move(n)] {
         if (!n) return reply->returnError(ToDbusError(n.error()));
         reply->returnResults(static_cast<std::uint32_t>(std::max(*n, 0)));
       });
@@ -171,7 +171,7 @@ void Manager::CancelJob(sdbus::Result<>&& result, std::int64_t job_id) {
     RequireAdmin("CancelJob");
     auto reply = LoopOwned(io_, bus_, std::move(result));
     queue_.CancelAsync(job_id, [this, p = poster_, reply](Result<void> done) {
-      p->Post([reply, done = std::move(done)] {
+      p->Complete([reply, done = std::move(done)] {
         if (!done) return reply->returnError(ToDbusError(done.error()));
         reply->returnResults();
       });
@@ -198,7 +198,7 @@ void Manager::SetPaused(const char* method, sdbus::Result<>&& result, std::strin
     }
     auto reply = LoopOwned(io_, bus_, std::move(result));
     queue_.SetPausedAsync(scope, paused, [this, p = poster_, reply](Result<Hold> hold) {
-      p->Post([reply, hold = std::move(hold)] {
+      p->Complete([reply, hold = std::move(hold)] {
         if (!hold) return reply->returnError(ToDbusError(hold.error()));
         reply->returnResults();
       });

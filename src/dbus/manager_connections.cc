@@ -63,36 +63,29 @@ void Manager::OnConnectionStateChanged(const std::string& name, ConnectionState 
 void Manager::ConnectionUsable(const std::string& name, const std::string& reason, bool changed) {
   if (changed) OnConnectionStateChanged(name, ConnectionState::kActive, reason);
   // Jobs parked by a connection-level failure may go again.
-  queue_.HoldsAsync([this, p = poster_, name](Result<std::map<std::string, Hold>> holds) {
-    p->Post([this, name, holds = std::move(holds)] {
-      if (!holds) return spdlog::warn("connection {}: holds: {}", name, holds.error().message());
-      auto it = holds->find(name);
-      if (it == holds->end() || !it->second.parked) return;
-      queue_.SetParkedAsync(name, false, "", [name](Result<Hold> hold) {
-        if (!hold)
-          spdlog::warn("connection {}: unpark: {}", name, hold.error().message());
-        else
-          spdlog::info("connection {} works again: its parked jobs are released", name);
-      });
-    });
+  auto holds = queue_.Holds();
+  if (!holds) return spdlog::warn("connection {}: holds: {}", name, holds.error().message());
+  auto it = holds->find(name);
+  if (it == holds->end() || !it->second.parked) return;
+  queue_.SetParkedAsync(name, false, "", [name](Result<Hold> hold) {
+    if (!hold)
+      spdlog::warn("connection {}: unpark: {}", name, hold.error().message());
+    else
+      spdlog::info("connection {} works again: its parked jobs are released", name);
   });
 }
 
 void Manager::ReplyConnection(ConnectionReply reply, Result<ConnectionInfo> info) {
   if (!info) return reply->returnError(ToDbusRemoteError(info.error()));
-  queue_.HoldsAsync(
-      [this, p = poster_, reply, info = std::move(*info)](Result<std::map<std::string, Hold>> h) {
-        p->Post([reply, info, holds = std::move(h)] {
-          VariantMap out = ConnectionToVariants(info);
-          const Hold* hold = nullptr;
-          if (holds) {
-            auto it = holds->find(info.name);
-            if (it != holds->end()) hold = &it->second;
-          }
-          AddHold(out, hold);
-          reply->returnResults(out);
-        });
-      });
+  auto holds = queue_.Holds();
+  VariantMap out = ConnectionToVariants(*info);
+  const Hold* hold = nullptr;
+  if (holds) {
+    auto it = holds->find(info->name);
+    if (it != holds->end()) hold = &it->second;
+  }
+  AddHold(out, hold);
+  reply->returnResults(out);
 }
 
 // ---- Read-only ----------------------------------------------------------
@@ -102,22 +95,17 @@ void Manager::ListConnections(sdbus::Result<std::vector<VariantMap>>&& result) {
     RequireConnections();
     auto all = connections_.store->List();
     if (!all) throw ToDbusError(all.error());
-    auto reply = LoopOwned(io_, bus_, std::move(result));
-    queue_.HoldsAsync([this, p = poster_, reply,
-                       all = std::move(*all)](Result<std::map<std::string, Hold>> holds) {
-      p->Post([reply, all, holds = std::move(holds)] {
-        if (!holds) return reply->returnError(ToDbusError(holds.error()));
-        std::vector<VariantMap> out;
-        out.reserve(all.size());
-        for (const ConnectionInfo& info : all) {
-          VariantMap row = ConnectionToVariants(info);
-          auto it = holds->find(info.name);
-          AddHold(row, it == holds->end() ? nullptr : &it->second);
-          out.push_back(std::move(row));
-        }
-        reply->returnResults(out);
-      });
-    });
+    auto holds = queue_.Holds();
+    if (!holds) throw ToDbusError(holds.error());
+    std::vector<VariantMap> out;
+    out.reserve(all->size());
+    for (const ConnectionInfo& info : *all) {
+      VariantMap row = ConnectionToVariants(info);
+      auto it = holds->find(info.name);
+      AddHold(row, it == holds->end() ? nullptr : &it->second);
+      out.push_back(std::move(row));
+    }
+    result.returnResults(out);
   });
 }
 
@@ -130,30 +118,18 @@ void Manager::ShowConnection(sdbus::Result<VariantMap, std::vector<VariantMap>>&
     if (!info) throw ToDbusError(info.error());
     auto history = connections_.store->History(name);
     if (!history) throw ToDbusError(history.error());
+    auto counts = queue_.Counts(name);
+    if (!counts) throw ToDbusError(counts.error());
+    auto holds = queue_.Holds();
+    if (!holds) throw ToDbusError(holds.error());
     VariantMap out = ConnectionToVariants(*info);
     out["settings"] = sdbus::Variant(GetConnectionSettings(name));
+    out["job_counts"] = sdbus::Variant(CountsToMap(*counts));
+    auto it = holds->find(name);
+    AddHold(out, it == holds->end() ? nullptr : &it->second);
     std::vector<VariantMap> events;
     for (const ConnectionEvent& e : *history) events.push_back(ConnectionEventToVariants(e));
-    auto reply = LoopOwned(io_, bus_, std::move(result));
-    queue_.CountsAsync(name, [this, p = poster_, reply, name, out = std::move(out),
-                              events = std::move(events)](Result<StateCounts> counts) mutable {
-      if (!counts) {
-        p->Post([reply, e = counts.error()] { reply->returnError(ToDbusError(e)); });
-        return;
-      }
-      out["job_counts"] = sdbus::Variant(CountsToMap(*counts));
-      // Back on the loop before touching `this` again.
-      p->Post([this, p, reply, name, out = std::move(out), events = std::move(events)] {
-        queue_.HoldsAsync([p, reply, name, out, events](Result<std::map<std::string, Hold>> holds) {
-          p->Post([reply, name, out, events, holds = std::move(holds)]() mutable {
-            if (!holds) return reply->returnError(ToDbusError(holds.error()));
-            auto it = holds->find(name);
-            AddHold(out, it == holds->end() ? nullptr : &it->second);
-            reply->returnResults(out, events);
-          });
-        });
-      });
-    });
+    result.returnResults(out, events);
   });
 }
 
@@ -186,7 +162,7 @@ void Manager::AddConnection(sdbus::Result<VariantMap>&& result, std::string name
     spdlog::info("connection {}: adding tenant {} from an imported refresh token", name, tenant_id);
     connections_.manager->Add(name, tenant_id, refresh_token,
                               [this, p = poster_, reply, name](Result<ConnectionInfo> info) {
-                                p->Post([this, reply, name, info = std::move(info)] {
+                                p->Complete([this, reply, name, info = std::move(info)] {
                                   if (info)
                                     ConnectionUsable(name, "added", true);
                                   else
@@ -209,7 +185,7 @@ void Manager::AddCustomConnection(sdbus::Result<VariantMap>&& result, std::strin
     spdlog::info("connection {}: adding the custom connection's organisation", name);
     connections_.manager->AddCustom(name, tenant_id,
                                     [this, p = poster_, reply, name](Result<ConnectionInfo> info) {
-                                      p->Post([this, reply, name, info = std::move(info)] {
+                                      p->Complete([this, reply, name, info = std::move(info)] {
                                         if (info) ConnectionUsable(name, "added (custom)", true);
                                         ReplyConnection(reply, info);
                                       });
@@ -237,7 +213,7 @@ std::string Manager::BeginConnect(const std::string& name, const VariantMap& opt
     DropStaleConnects();
     auto url = connections_.manager->BeginConnect(
         name, *parsed, [this, p = poster_, name](Result<ConnectionInfo> outcome) {
-          p->Post([this, name, outcome = std::move(outcome)] { FinishConnect(name, outcome); });
+          p->Complete([this, name, outcome = std::move(outcome)] { FinishConnect(name, outcome); });
         });
     if (!url) throw ToDbusError(url.error());
     // A new connect replaces a finished one's outcome; earlier waiters stay.
@@ -328,7 +304,7 @@ void Manager::CheckConnection(sdbus::Result<VariantMap>&& result, std::string na
     auto reply = LoopOwned(io_, bus_, std::move(result));
     connections_.manager->Check(
         name, [this, p = poster_, reply, name, was = before->state](Result<ConnectionInfo> info) {
-          p->Post([this, reply, name, was, info = std::move(info)] {
+          p->Complete([this, reply, name, was, info = std::move(info)] {
             if (info && info->state == ConnectionState::kActive) {
               ConnectionUsable(name, "check: working again", was != ConnectionState::kActive);
             }
@@ -346,7 +322,7 @@ void Manager::DisconnectConnection(sdbus::Result<>&& result, std::string name) {
     auto reply = LoopOwned(io_, bus_, std::move(result));
     spdlog::info("connection {}: disconnecting", name);
     connections_.manager->Disconnect(name, [this, p = poster_, reply, name](Status done) {
-      p->Post([reply, name, done = std::move(done)] {
+      p->Complete([reply, name, done = std::move(done)] {
         if (!done) return reply->returnError(ToDbusRemoteError(done.error()));
         reply->returnResults();
       });
@@ -375,7 +351,7 @@ void Manager::SendTestEmail(sdbus::Result<std::string, std::vector<std::string>>
     }
     auto reply = LoopOwned(io_, bus_, std::move(result));
     hooks_.send_test_email(address, [this, p = poster_, reply](Result<TestEmailOutcome> sent) {
-      p->Post([reply, sent = std::move(sent)] {
+      p->Complete([reply, sent = std::move(sent)] {
         if (!sent) return reply->returnError(ToDbusRemoteError(sent.error()));
         reply->returnResults(sent->message_id, sent->recipients);
       });

@@ -39,7 +39,8 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl>, QueueLis
     options.max_in_flight = std::max(options.max_in_flight, 1);
   }
 
-  // --- QueueListener: writer thread. Coalesce, then hand over to the loop. ---
+  // --- QueueListener: the queue's completion executor (the loop, in the
+  // daemon) or its writer thread. Coalesce, then drain once on the loop. ---
   void OnJobStateChanged(const JobStateChange& change) override {
     if (change.state != JobState::kQueued && change.state != JobState::kRetrying &&
         change.state != JobState::kUnknown) {
@@ -179,6 +180,9 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl>, QueueLis
     return [w = weak_from_this(), f = std::move(f)](auto result) mutable {
       auto self = w.lock();
       if (!self) return;
+      // The daemon's queue completes on the loop already; a queue without an
+      // executor (tests) completes on its writer thread.
+      if (self->io.get_executor().running_in_this_thread()) return f(*self, std::move(result));
       asio::post(self->io, [w, f = std::move(f), result = std::move(result)]() mutable {
         if (auto s = w.lock()) f(*s, std::move(result));
       });

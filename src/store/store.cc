@@ -70,8 +70,14 @@ Status Store::Read(const Work& work) {
   std::lock_guard lock(impl_->read_mu_);
   impl_->reads_.fetch_add(1, std::memory_order_relaxed);
   Status s = work(impl_->reader_);
-  // A read that failed half-way must not keep its snapshot (it would pin the
-  // WAL and hide later writes from the next read).
+  // No snapshot may outlive the read: a statement left stepping (or a read
+  // that failed half-way) would pin the WAL and hide later writes from the
+  // next read.
+  sqlite3* raw = impl_->reader_.raw();
+  for (sqlite3_stmt* st = sqlite3_next_stmt(raw, nullptr); st != nullptr;
+       st = sqlite3_next_stmt(raw, st)) {
+    if (sqlite3_stmt_busy(st) != 0) sqlite3_reset(st);
+  }
   if (impl_->reader_.InTransaction()) (void)impl_->reader_.Exec("ROLLBACK");
   return s;
 }

@@ -51,7 +51,9 @@ InProcessService::InProcessService(const TempDir& dir, BusKind bus, std::string 
     : admin_group_(std::move(admin_group)) {
   QueueConfig config;
   config.max_attempts = 3;
-  auto queue = JobQueue::Open(dir.File("xerod.db"), config, SystemClock());
+  QueueOptions queue_options;
+  queue_options.complete_on = LoopExecutor(io_);  // as the daemon does
+  auto queue = JobQueue::Open(dir.File("xerod.db"), config, SystemClock(), queue_options);
   if (!queue) {
     start_error_ = queue.error().ToString();
     return;

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "store/sqlite.h"
@@ -74,6 +75,29 @@ TEST_F(StoreTest, ReadsDoNotWaitForAWriteInProgress) {
   release.set_value();
   EXPECT_TRUE(committed.get_future().get());
   EXPECT_EQ(Count().value_or(-1), 1);
+}
+
+TEST_F(StoreTest, AStatementLeftSteppingDoesNotHideLaterWrites) {
+  ASSERT_TRUE(
+      store_->WriteAndWait([](store::Db& db) { return db.Exec("INSERT INTO t VALUES (1)"); }));
+  // A read that keeps its prepared statement and stops after the first row
+  // (as a statement cache does).
+  std::optional<store::Statement> kept;
+  ASSERT_TRUE(store_->Read([&](store::Db& db) -> Status {
+    auto st = db.Prepare("SELECT v FROM t");
+    if (!st) return Fail(st.error());
+    kept.emplace(std::move(*st));
+    auto row = kept->Step();
+    if (!row) return Fail(row.error());
+    return Ok();
+  }));
+  ASSERT_TRUE(
+      store_->WriteAndWait([](store::Db& db) { return db.Exec("INSERT INTO t VALUES (2)"); }));
+  EXPECT_EQ(Count().value_or(-1), 2);
+  ASSERT_TRUE(store_->Read([&](store::Db&) -> Status {
+    kept.reset();  // finalized under the read lock, as the modules' caches are
+    return Ok();
+  }));
 }
 
 TEST_F(StoreTest, AReadConnectionCannotWrite) {
