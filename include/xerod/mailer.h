@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 //
-// Sending plain-text e-mail through an SMTP relay (libcurl), for the D-Bus
-// `SendTestEmail` method and the connection monitor's notifier. See docs/mail.md.
+// Sending e-mail (plain text, optionally with an HTML alternative) through an
+// SMTP relay (libcurl), for the D-Bus `SendTestEmail` method and the connection
+// monitor's notifier. See docs/mail.md.
 //
 // Threading: Create(), Send() and the destructor must be called on the thread
 // that runs `io` (or while `io` is not running). Each Mailer owns one worker
@@ -24,6 +25,10 @@ struct MailMessage {
   std::vector<std::string> to;  // bare addresses "a@b.test"
   std::string subject;          // UTF-8, one line
   std::string body;             // UTF-8 plain text, LF line ends
+  // UTF-8 HTML alternative of `body`, LF line ends. Empty: a text-only message.
+  // Otherwise the mail is multipart/alternative: body first, html second, so a
+  // reader that shows HTML shows this and every other shows `body`.
+  std::string html;
 };
 
 struct MailReceipt {

@@ -17,6 +17,11 @@ constexpr std::size_t kMaxQpLine = 76;  // RFC 2045 6.7 rule 5, including the so
 constexpr std::size_t kWordBytes = 39;  // raw bytes per encoded-word: 12 + 52 base64 = 64 octets
 constexpr std::size_t kMaxToken = 900;  // longer plain words are encoded instead (998 hard limit)
 constexpr char kHex[] = "0123456789ABCDEF";
+constexpr char kTextPlain[] = "Content-Type: text/plain; charset=utf-8\r\n";
+constexpr char kTextHtml[] = "Content-Type: text/html; charset=utf-8\r\n";
+constexpr char kQuotedPrintable[] = "Content-Transfer-Encoding: quoted-printable\r\n";
+// RFC 3834: machine-generated, so vacation responders stay quiet.
+constexpr char kAutoSubmitted[] = "Auto-Submitted: auto-generated\r\n";
 
 bool HasLineBreak(std::string_view s) { return s.find_first_of("\r\n") != std::string_view::npos; }
 
@@ -125,6 +130,18 @@ std::vector<std::string> TextTokens(std::string_view text, bool quote) {
   return EncodedWords(text);
 }
 
+// `count` random hex digits.
+std::string RandomHex(int count) {
+  std::random_device random;  // getrandom(2) on Linux
+  std::string hex;
+  unsigned v = 0;
+  for (int i = 0; i < count; ++i) {
+    if (i % 8 == 0) v = random();
+    hex += kHex[(v >> (28 - 4 * (i % 8))) & 15];
+  }
+  return hex;
+}
+
 }  // namespace
 
 Result<Mailbox> ParseMailbox(std::string_view text) {
@@ -183,17 +200,13 @@ std::string FormatDate(std::chrono::system_clock::time_point t) {
 }
 
 std::string NewMessageId(std::string_view domain) {
-  std::random_device random;  // getrandom(2) on Linux
-  std::string id = "<";
-  for (int i = 0; i < 4; ++i) {
-    unsigned v = random();
-    for (int shift = 28; shift >= 0; shift -= 4) id += kHex[(v >> shift) & 15];
-  }
-  id += '@';
+  std::string id = "<" + RandomHex(32) + "@";
   id += domain;
   id += '>';
   return id;
 }
+
+std::string NewBoundary() { return "=_xerod_" + RandomHex(32); }
 
 std::string UnstructuredHeader(std::string_view name, std::string_view value) {
   return Fold(name, TextTokens(value, /*quote=*/false));
@@ -244,7 +257,7 @@ std::string QuotedPrintable(std::string_view text) {
 }
 
 std::string FormatMessage(const MailMessage& message, const Mailbox& from, std::string_view date,
-                          std::string_view message_id) {
+                          std::string_view message_id, std::string_view boundary) {
   std::vector<std::string> to;
   for (std::size_t i = 0; i < message.to.size(); ++i) {
     to.push_back(message.to[i] + (i + 1 < message.to.size() ? "," : ""));
@@ -260,12 +273,35 @@ std::string FormatMessage(const MailMessage& message, const Mailbox& from, std::
   out += message_id;
   out += "\r\n";
   out += "MIME-Version: 1.0\r\n";
-  out += "Content-Type: text/plain; charset=utf-8\r\n";
-  out += "Content-Transfer-Encoding: quoted-printable\r\n";
-  // RFC 3834: machine-generated, so vacation responders stay quiet.
-  out += "Auto-Submitted: auto-generated\r\n";
+  if (message.html.empty()) {
+    out += kTextPlain;
+    out += kQuotedPrintable;
+    out += kAutoSubmitted;
+    out += "\r\n";
+    out += QuotedPrintable(message.body);
+    return out;
+  }
+  // Each part ends in CRLF (QuotedPrintable's last line break) and the delimiter
+  // starts with its own CRLF (RFC 2046 5.1.1), so a part decodes to exactly its text.
+  const std::string delimiter = "--" + (boundary.empty() ? NewBoundary() : std::string(boundary));
+  // Folded: with the boundary the header is longer than 78 octets.
+  out += "Content-Type: multipart/alternative;\r\n boundary=\"";
+  out += std::string_view(delimiter).substr(2);
+  out += "\"\r\n";
+  out += kAutoSubmitted;
   out += "\r\n";
-  out += QuotedPrintable(message.body);
+  out += delimiter;
+  for (auto [content_type, text] : {std::pair{kTextPlain, std::string_view(message.body)},
+                                    std::pair{kTextHtml, std::string_view(message.html)}}) {
+    out += "\r\n";
+    out += content_type;
+    out += kQuotedPrintable;
+    out += "\r\n";
+    out += QuotedPrintable(text);
+    out += "\r\n";
+    out += delimiter;
+  }
+  out += "--\r\n";
   return out;
 }
 

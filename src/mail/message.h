@@ -48,9 +48,18 @@ std::string MailboxHeader(std::string_view name, const Mailbox& mailbox);
 // ends in a soft line break, so decoding gives back exactly `text` (with CRLF).
 std::string QuotedPrintable(std::string_view text);
 
-// The whole message: headers, blank line, quoted-printable body; CRLF line ends.
-// `message` must have passed CheckMessage().
+// "=_xerod_" and 32 random hex digits: a MIME boundary. Quoted-printable never
+// writes "=_" (a literal '=' is always "=3D"), so it cannot occur in a part.
+std::string NewBoundary();
+
+// The whole message, CRLF line ends. `message` must have passed CheckMessage().
+// Without `message.html`: headers, blank line, quoted-printable body (text/plain).
+// With it: a multipart/alternative body with two quoted-printable parts,
+// text/plain (`body`) first and text/html (`html`) second, delimited by
+// `boundary`, or by NewBoundary() when `boundary` is empty.
+// REQUIRES: a non-empty `boundary` is at most 70 characters of [0-9A-Za-z=_.-]
+// and contains "=_".
 std::string FormatMessage(const MailMessage& message, const Mailbox& from, std::string_view date,
-                          std::string_view message_id);
+                          std::string_view message_id, std::string_view boundary = {});
 
 }  // namespace xerod::mail

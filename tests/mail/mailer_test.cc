@@ -159,6 +159,55 @@ TEST_F(MailerTest, PlainSendArrivesWithHeadersAndBody) {
   EXPECT_NE(raw.find("\r\n.leading dot\r\n..two dots\r\n.\r\n"), std::string::npos) << raw;
 }
 
+TEST_F(MailerTest, HtmlAlternativeArrivesAsMultipart) {
+  SmtpSink sink;
+  ASSERT_TRUE(sink.ok()) << sink.Output();
+  auto mailer = Make(Config(sink.Url()));
+  ASSERT_TRUE(mailer);
+  const std::string long_line = std::string(200, 'x');
+  const std::string body = "Hello,\n.leading dot\nGrüße ☃ 請求書\n" + long_line + "\n=_ --\nend\n";
+  const std::string html = "<!DOCTYPE html>\n<p>Hello, <b>Café Zoë Ltd</b> &amp; &lt;x&gt;</p>\n" +
+                           std::string("<p>") + long_line + "</p>\n<p style=\"a=b\">.</p>\n";
+  const std::string subject = "Xero connection lost: acme (Café Zoë Ltd)";
+  auto r = SendAndWait(
+      *mailer, {.to = {"admin@example.test"}, .subject = subject, .body = body, .html = html});
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  ASSERT_TRUE(sink.WaitForMessages(1));
+  nlohmann::json msg = sink.Message(1);
+  EXPECT_EQ(msg["defects"], nlohmann::json::array());
+  EXPECT_EQ(msg["content_types"],
+            nlohmann::json::array({"multipart/alternative", "text/plain", "text/html"}));
+  EXPECT_EQ(msg["subject"], subject);
+  EXPECT_EQ(Lf(msg["body"]), body);
+  EXPECT_EQ(Lf(msg["html"]), html);
+  EXPECT_EQ(Header(msg, "MIME-Version"), "1.0");
+  EXPECT_EQ(Header(msg, "Auto-Submitted"), "auto-generated");
+  EXPECT_EQ(Header(msg, "Message-ID"), r->message_id);
+  EXPECT_EQ(Header(msg, "From"), "\"xerod\" <xerod@example.test>");
+  EXPECT_TRUE(
+      std::regex_match(Lf(Header(msg, "Content-Type")),
+                       std::regex(R"(multipart/alternative;\s+boundary="=_xerod_[0-9A-F]{32}")")))
+      << Header(msg, "Content-Type");
+
+  std::string raw = sink.Raw(1);
+  for (std::size_t start = 0; start < raw.size();) {
+    std::size_t end = raw.find("\r\n", start);
+    ASSERT_NE(end, std::string::npos) << "line without CRLF at " << start;
+    std::string line = raw.substr(start, end - start);
+    EXPECT_LE(line.size(), 78u) << line;
+    for (char c : line) ASSERT_LT(static_cast<unsigned char>(c), 0x80) << line;
+    start = end + 2;
+  }
+
+  // A message without html is still single-part text/plain.
+  ASSERT_TRUE(SendAndWait(*mailer, Simple("plain")).has_value());
+  ASSERT_TRUE(sink.WaitForMessages(2));
+  nlohmann::json plain = sink.Message(2);
+  EXPECT_EQ(plain["content_types"], nlohmann::json::array({"text/plain"}));
+  EXPECT_EQ(plain["html"], nullptr);
+  EXPECT_EQ(Lf(plain["body"]), "body\n");
+}
+
 TEST_F(MailerTest, MultipleRecipients) {
   SmtpSink sink;
   ASSERT_TRUE(sink.ok()) << sink.Output();

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <regex>
 
 #include "mail/smtp_transfer.h"
@@ -231,6 +232,213 @@ TEST(FormatTest, WholeMessage) {
             "Auto-Submitted: auto-generated\r\n"
             "\r\n"
             "x\r\n");
+}
+
+// A multipart/alternative message taken apart by RFC 2046 rules, independently
+// of FormatMessage: the boundary from the Content-Type header, delimiters as
+// "CRLF--boundary" (the first one may open the body), each part's headers and
+// its quoted-printable text decoded.
+struct ParsedPart {
+  std::vector<std::string> headers;
+  std::string text;  // decoded
+};
+struct ParsedMessage {
+  std::vector<std::string> headers;  // unfolded
+  std::string boundary;
+  std::string preamble;
+  std::vector<ParsedPart> parts;
+  std::string epilogue;
+};
+
+std::vector<std::string> UnfoldedHeaders(const std::string& block) {
+  std::vector<std::string> headers;
+  for (const std::string& line : Lines(block)) {
+    if (!line.empty() && (line[0] == ' ' || line[0] == '\t')) {
+      EXPECT_FALSE(headers.empty()) << "continuation line first";
+      if (!headers.empty()) headers.back() += line;
+    } else {
+      headers.push_back(line);
+    }
+  }
+  return headers;
+}
+
+ParsedMessage ParseMultipart(const std::string& text) {
+  ParsedMessage m;
+  std::size_t blank = text.find("\r\n\r\n");
+  EXPECT_NE(blank, std::string::npos);
+  if (blank == std::string::npos) return m;
+  m.headers = UnfoldedHeaders(text.substr(0, blank + 2));
+  std::smatch match;
+  for (const std::string& h : m.headers) {
+    if (std::regex_match(
+            h, match,
+            std::regex(R"re(Content-Type: multipart/alternative; ?boundary="([^"]+)")re"))) {
+      m.boundary = match[1];
+    }
+  }
+  EXPECT_FALSE(m.boundary.empty()) << text.substr(0, blank);
+  if (m.boundary.empty()) return m;
+  // Prefix the body with CRLF so a delimiter opening it is found like the others.
+  std::string body = "\r\n" + text.substr(blank + 4);
+  const std::string delimiter = "\r\n--" + m.boundary;
+  std::size_t at = body.find(delimiter);
+  EXPECT_NE(at, std::string::npos);
+  m.preamble = body.substr(2, at == std::string::npos || at < 2 ? 0 : at - 2);
+  while (at != std::string::npos) {
+    std::size_t after = at + delimiter.size();
+    if (body.compare(after, 2, "--") == 0) {
+      m.epilogue = body.substr(after + 2);
+      return m;
+    }
+    EXPECT_EQ(body.compare(after, 2, "\r\n"), 0) << "delimiter line has trailing text";
+    std::size_t next = body.find(delimiter, after);
+    EXPECT_NE(next, std::string::npos) << "no close delimiter";
+    if (next == std::string::npos) break;
+    std::string part = body.substr(after + 2, next - after - 2);
+    std::size_t end = part.find("\r\n\r\n");
+    EXPECT_NE(end, std::string::npos) << part;
+    ParsedPart p;
+    if (end != std::string::npos) {
+      p.headers = UnfoldedHeaders(part.substr(0, end + 2));
+      // The part body ends where the delimiter's CRLF starts; DecodeQp wants CRLF ends.
+      std::string qp = part.substr(end + 4);
+      p.text = qp.empty() ? "" : DecodeQp(qp + "\r\n");
+      if (!qp.empty()) p.text.resize(p.text.size() - 2);
+    }
+    m.parts.push_back(std::move(p));
+    at = next;
+  }
+  ADD_FAILURE() << "no close delimiter";
+  return m;
+}
+
+std::string Crlf(const std::string& lf) {
+  std::string out;
+  for (char c : lf) {
+    if (c == '\n') out += '\r';
+    out += c;
+  }
+  return out;
+}
+
+TEST(MultipartTest, TextOnlyMessageIgnoresTheBoundary) {
+  auto from = ParseMailbox("xerod@example.test");
+  ASSERT_TRUE(from.has_value());
+  MailMessage m{.to = {"a@b.test"}, .subject = "Hi", .body = "x\n"};
+  std::string text = FormatMessage(m, *from, "D", "<id@example.test>", "=_given");
+  EXPECT_EQ(text, FormatMessage(m, *from, "D", "<id@example.test>"));
+  EXPECT_EQ(text.find("multipart"), std::string::npos) << text;
+  EXPECT_EQ(text.find("=_given"), std::string::npos) << text;
+  EXPECT_NE(text.find("\r\nContent-Type: text/plain; charset=utf-8\r\n"), std::string::npos);
+}
+
+TEST(MultipartTest, WholeMessageWithHtml) {
+  auto from = ParseMailbox("xerod <xerod@example.test>");
+  ASSERT_TRUE(from.has_value());
+  std::string text = FormatMessage(
+      {.to = {"a@b.test"}, .subject = "Hi", .body = "x\n", .html = "<p>x &amp; y</p>\n"}, *from,
+      "Mon, 01 Jan 2024 00:00:00 +0000", "<id@example.test>", "=_b");
+  EXPECT_EQ(text,
+            "Date: Mon, 01 Jan 2024 00:00:00 +0000\r\n"
+            "From: \"xerod\" <xerod@example.test>\r\n"
+            "To: a@b.test\r\n"
+            "Subject: Hi\r\n"
+            "Message-ID: <id@example.test>\r\n"
+            "MIME-Version: 1.0\r\n"
+            "Content-Type: multipart/alternative;\r\n"
+            " boundary=\"=_b\"\r\n"
+            "Auto-Submitted: auto-generated\r\n"
+            "\r\n"
+            "--=_b\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n"
+            "Content-Transfer-Encoding: quoted-printable\r\n"
+            "\r\n"
+            "x\r\n"
+            "\r\n"
+            "--=_b\r\n"
+            "Content-Type: text/html; charset=utf-8\r\n"
+            "Content-Transfer-Encoding: quoted-printable\r\n"
+            "\r\n"
+            "<p>x &amp; y</p>\r\n"
+            "\r\n"
+            "--=_b--\r\n");
+}
+
+TEST(MultipartTest, PartsDecodeToTheTextsAndLinesStayShort) {
+  auto from = ParseMailbox("Zoë <zoe@example.test>");
+  ASSERT_TRUE(from.has_value());
+  const std::string long_line(300, 'w');
+  const std::string subject = "Xero connection lost: café (Café Zoë Ltd)";
+  struct Case {
+    std::string body, html;
+  } cases[] = {
+      {"Hello\n", "<p>Hello</p>\n"},
+      {"Grüße ☃ 請求書\n.dot\n" + long_line + "\n",
+       "<p>Grüße &lt;☃&gt;</p>\n<p>" + long_line + "</p>\n"},
+      {"no final newline", "<b>no final newline</b>"},
+      {"a=b =_ --=_x\n\n\n", "<p style=\"a=b\">=_</p>\n"},
+      {"", "<p>html only</p>\n"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.body);
+    std::string text =
+        FormatMessage({.to = {"a@b.test"}, .subject = subject, .body = c.body, .html = c.html},
+                      *from, "Mon, 01 Jan 2024 00:00:00 +0000", "<id@example.test>");
+    for (const std::string& line : Lines(text)) {
+      EXPECT_LE(line.size(), 78u) << line;
+      for (char ch : line) ASSERT_LT(static_cast<unsigned char>(ch), 0x80) << line;
+    }
+    ParsedMessage m = ParseMultipart(text);
+    EXPECT_TRUE(std::regex_match(m.boundary, std::regex("=_xerod_[0-9A-F]{32}"))) << m.boundary;
+    auto has = [&](const std::string& header) {
+      return std::find(m.headers.begin(), m.headers.end(), header) != m.headers.end();
+    };
+    EXPECT_TRUE(has("MIME-Version: 1.0"));
+    EXPECT_TRUE(has("Auto-Submitted: auto-generated"));
+    EXPECT_TRUE(has("Message-ID: <id@example.test>"));
+    EXPECT_TRUE(has("Date: Mon, 01 Jan 2024 00:00:00 +0000"));
+    EXPECT_TRUE(has("From: =?UTF-8?B?Wm/Dqw==?= <zoe@example.test>"));
+    EXPECT_TRUE(has("To: a@b.test"));
+    std::size_t subject_at = text.find("\r\nSubject: ");
+    ASSERT_NE(subject_at, std::string::npos);
+    std::size_t subject_end = text.find("\r\nM", subject_at + 2);  // Message-ID follows
+    EXPECT_EQ(DecodeHeaderValue(text.substr(subject_at + 2, subject_end - subject_at)), subject);
+    EXPECT_EQ(std::count_if(m.headers.begin(), m.headers.end(),
+                            [](const std::string& h) { return h.starts_with("Content-Type:"); }),
+              1);
+    EXPECT_EQ(m.preamble, "");
+    EXPECT_EQ(m.epilogue, "\r\n");
+    ASSERT_EQ(m.parts.size(), 2u);
+    EXPECT_EQ(m.parts[0].headers,
+              (std::vector<std::string>{"Content-Type: text/plain; charset=utf-8",
+                                        "Content-Transfer-Encoding: quoted-printable"}));
+    EXPECT_EQ(m.parts[1].headers,
+              (std::vector<std::string>{"Content-Type: text/html; charset=utf-8",
+                                        "Content-Transfer-Encoding: quoted-printable"}));
+    EXPECT_EQ(m.parts[0].text, Crlf(c.body));
+    EXPECT_EQ(m.parts[1].text, Crlf(c.html));
+  }
+}
+
+TEST(MultipartTest, BoundaryIsRandomAndCannotOccurInTheParts) {
+  std::string a = NewBoundary();
+  EXPECT_TRUE(std::regex_match(a, std::regex("=_xerod_[0-9A-F]{32}"))) << a;
+  EXPECT_NE(a, NewBoundary());
+  // Even a body that spells out the boundary: quoted-printable writes '=' as "=3D".
+  auto from = ParseMailbox("xerod@example.test");
+  ASSERT_TRUE(from.has_value());
+  const std::string hostile = "--" + a + "\n--" + a + "--\n";
+  std::string text =
+      FormatMessage({.to = {"a@b.test"}, .subject = "s", .body = hostile, .html = hostile}, *from,
+                    "D", "<id@example.test>", a);
+  std::size_t count = 0;
+  for (std::size_t at = text.find(a); at != std::string::npos; at = text.find(a, at + 1)) ++count;
+  EXPECT_EQ(count, 4u) << text;  // the header and three delimiter lines
+  ParsedMessage m = ParseMultipart(text);
+  ASSERT_EQ(m.parts.size(), 2u);
+  EXPECT_EQ(m.parts[0].text, Crlf(hostile));
+  EXPECT_EQ(m.parts[1].text, Crlf(hostile));
 }
 
 TEST(MapSmtpErrorTest, CodesByResultAndReply) {

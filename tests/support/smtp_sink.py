@@ -8,10 +8,14 @@ Run with Debian's /usr/bin/python3 (a pyenv python on PATH may lack aiosmtpd):
 
 Every accepted message is stored as two files in OUT, numbered in order of arrival:
   msg-N.eml   the DATA exactly as received (after SMTP dot-unstuffing), CRLF line ends
-  msg-N.json  {"mail_from", "rcpt_tos", "auth_user", "tls", "subject", "body",
-               "headers": [[name, raw value], ...], "defects": [...]}
-              "subject" and "body" are decoded by Python's email package (RFC 2047,
-              quoted-printable, charset), independently of the code under test.
+  msg-N.json  {"mail_from", "rcpt_tos", "auth_user", "tls", "subject", "body", "html",
+               "content_types": [...], "headers": [[name, raw value], ...], "defects": [...]}
+              "subject", "body" and "html" are decoded by Python's email package (RFC 2047,
+              MIME parts, quoted-printable, charset), independently of the code under test.
+              "body" is the text/plain part (the whole body of a single-part message),
+              "html" the text/html part (null when there is none); "content_types" lists
+              every MIME entity's type in order, the message's first; "defects" is
+              Python's complaints about any of them.
 The .json file is written last (atomic rename): its presence means the message is complete.
 OUT/ready is created once the server listens; OUT/auth-failures counts refused logins.
 """
@@ -55,6 +59,19 @@ def parse_args():
     return p.parse_args()
 
 
+def decoded_part(msg, content_type):
+    """The first leaf part of `content_type` (text/plain also matches a message
+    without Content-Type), decoded to str; None when there is none."""
+    for part in msg.walk():
+        if part.is_multipart() or part.get_content_type() != content_type:
+            continue
+        payload = part.get_payload(decode=True)
+        if payload is None:
+            return None
+        return payload.decode(part.get_content_charset() or "us-ascii")
+    return None
+
+
 class Sink:
     def __init__(self, args):
         self.args = args
@@ -78,17 +95,17 @@ class Sink:
         subject = msg.get("Subject")
         if subject is not None:
             subject = str(email.header.make_header(email.header.decode_header(subject)))
-        payload = msg.get_payload(decode=True)
-        charset = msg.get_content_charset() or "us-ascii"
         record = {
             "mail_from": envelope.mail_from,
             "rcpt_tos": envelope.rcpt_tos,
             "auth_user": session.auth_data.login.decode() if session.authenticated else None,
             "tls": session.ssl is not None,
             "subject": subject,
-            "body": payload.decode(charset) if payload is not None else None,
+            "body": decoded_part(msg, "text/plain"),
+            "html": decoded_part(msg, "text/html"),
+            "content_types": [part.get_content_type() for part in msg.walk()],
             "headers": [[k, v] for k, v in msg.items()],
-            "defects": [str(d) for d in msg.defects],
+            "defects": [str(d) for part in msg.walk() for d in part.defects],
         }
         with open(base + ".tmp", "w", encoding="utf-8") as f:
             json.dump(record, f, ensure_ascii=False)
