@@ -40,7 +40,11 @@ enum class ConnectionState {
   kRevoked,       // xerod or Xero revoked the grant / custom connection
   kDisconnected,  // the organisation is no longer connected (403, missing from /connections)
   kMissingScope,  // the grant lacks a scope xerod needs (401 AuthorizationUnsuccessful)
+  kUnreachable,   // Xero did not answer monitor.failure_threshold checks in a row
 };
+// The reason of a connection an administrator disconnected on purpose
+// (`xerod-ctl connection disconnect`): not monitored, nobody is told.
+inline constexpr std::string_view kDisconnectedByXerod = "disconnected by xerod";
 std::string_view ToString(ConnectionState state);
 std::optional<ConnectionState> ParseConnectionState(std::string_view text);
 

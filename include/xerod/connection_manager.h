@@ -87,14 +87,20 @@ class ConnectionManager {
   // that is already expired, revoked or disconnected answers its state.
   void Check(const std::string& name, ConnectionCallback done);
 
- private:
-  struct Pending;
+  // One organisation a grant reaches (an entry of GET /connections).
   struct Tenant {
     std::string connection_id;
     std::string tenant_id;
     std::string tenant_name;
   };
   using TenantsCallback = std::function<void(Result<std::vector<Tenant>>)>;
+  // The organisations token set `token_set_id` reaches now, whatever its
+  // connections' states (one token request if needed, one GET /connections).
+  // Errors: the token request's (invalid_grant: kFailedPrecondition), kUnavailable.
+  void GrantTenants(std::int64_t token_set_id, TenantsCallback done, bool retried = false);
+
+ private:
+  struct Pending;
 
   void OnRedirect(const std::string& name, Result<std::string> query);
   void ListTenants(const std::string& access_token, TenantsCallback done);

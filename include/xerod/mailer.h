@@ -29,6 +29,9 @@ struct MailMessage {
   // Otherwise the mail is multipart/alternative: body first, html second, so a
   // reader that shows HTML shows this and every other shows `body`.
   std::string html;
+  // The Message-ID header, with its <>; empty: a new one. A message sent again
+  // (the outbox after a crash) keeps its id, so receivers can tell.
+  std::string message_id;
 };
 
 struct MailReceipt {

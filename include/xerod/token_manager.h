@@ -83,8 +83,13 @@ class TokenManager {
   TokenManager(const TokenManager&) = delete;
   TokenManager& operator=(const TokenManager&) = delete;
 
-  // A valid access token for connection `name` (see errors above).
+  // A valid access token for connection `name` (see errors above); the
+  // connection must be active (or unreachable).
   void GetAccessToken(const std::string& name, AccessCallback done);
+  // A valid access token of a token set, whatever its connections' states
+  // (the monitor asks whether a disconnected organisation is back). The
+  // grant's tenant_id is empty.
+  void GetTokenSetAccess(std::int64_t token_set_id, AccessCallback done);
 
   // The API answered 401 TokenExpired to `stale_token`: drop it from the cache
   // unless a newer token has replaced it already, so the next
@@ -136,6 +141,8 @@ class TokenManager {
     bool retrying = false;  // a RetrySave() timer or write is under way
   };
 
+  void Acquire(std::int64_t set_id, const std::string& tenant_id, ConnectionKind kind,
+               AccessCallback done);
   void StartRequest(std::int64_t set_id);
   // Writes the rotated refresh token, keeping it in `unsaved_` until the write
   // is committed (and retrying if it fails for a reason other than the set

@@ -57,9 +57,9 @@ void ConnectionManager::DeleteAtXero(const ConnectionInfo& conn, const std::stri
 
 void ConnectionManager::FinishDisconnect(const ConnectionInfo& conn, Status xero_side,
                                          std::function<void(Status)> done) {
-  std::string reason =
-      xero_side ? "disconnected by xerod"
-                : "disconnected by xerod (Xero was not told: " + xero_side.error().message() + ")";
+  std::string reason = xero_side ? std::string(kDisconnectedByXerod)
+                                 : std::string(kDisconnectedByXerod) +
+                                       " (Xero was not told: " + xero_side.error().message() + ")";
   tokens_.MarkUnusable(
       conn.name, ConnectionState::kDisconnected, reason,
       [this, alive = alive_, conn, xero_side, done = std::move(done)](Status s) mutable {

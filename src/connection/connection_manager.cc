@@ -351,6 +351,27 @@ void ConnectionManager::Share(const std::string& existing, const std::string& na
   });
 }
 
+void ConnectionManager::GrantTenants(std::int64_t token_set_id, TenantsCallback done,
+                                     bool retried) {
+  tokens_.GetTokenSetAccess(token_set_id, [this, alive = alive_, token_set_id, retried,
+                                           done = std::move(done)](Result<AccessGrant> grant) {
+    if (!*alive) return;
+    if (!grant) return done(Fail(grant.error()));
+    ListTenants(grant->access_token,
+                [this, alive, token_set_id, retried, token = grant->access_token,
+                 done](Result<std::vector<Tenant>> tenants) {
+                  if (!*alive) return;
+                  // The access token was refused (expired early, or the clocks
+                  // disagree): a new one, once; a dead grant shows at that refresh.
+                  if (!tenants && tenants.error().message().ends_with("HTTP 401") && !retried) {
+                    tokens_.Invalidate(token_set_id, token);
+                    return GrantTenants(token_set_id, done, true);
+                  }
+                  done(std::move(tenants));
+                });
+  });
+}
+
 void ConnectionManager::Check(const std::string& name, ConnectionCallback done) {
   // A connection already known to be unusable (expired, revoked, or found
   // disconnected by a copy a moment ago) is reported as it is: the answer to

@@ -24,13 +24,16 @@ std::string_view ToString(ConnectionState state) {
       return "disconnected";
     case ConnectionState::kMissingScope:
       return "missing_scope";
+    case ConnectionState::kUnreachable:
+      return "unreachable";
   }
   return "active";
 }
 
 std::optional<ConnectionState> ParseConnectionState(std::string_view text) {
   for (auto s : {ConnectionState::kActive, ConnectionState::kExpired, ConnectionState::kRevoked,
-                 ConnectionState::kDisconnected, ConnectionState::kMissingScope}) {
+                 ConnectionState::kDisconnected, ConnectionState::kMissingScope,
+                 ConnectionState::kUnreachable}) {
     if (ToString(s) == text) return s;
   }
   return std::nullopt;

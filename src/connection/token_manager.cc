@@ -51,20 +51,34 @@ void TokenManager::Post(AccessCallback done, Result<AccessGrant> result) {
 void TokenManager::GetAccessToken(const std::string& name, AccessCallback done) {
   auto conn = store_.Get(name);
   if (!conn) return Post(std::move(done), Fail(conn.error()));
-  if (conn->state != ConnectionState::kActive || conn->token_set_id == 0) {
+  // Unreachable: Xero did not answer lately, the grant is fine (the monitor
+  // keeps asking with it).
+  const bool usable =
+      conn->state == ConnectionState::kActive || conn->state == ConnectionState::kUnreachable;
+  if (!usable || conn->token_set_id == 0) {
     return Post(std::move(done),
                 Fail(Code::kFailedPrecondition,
                      fmt::format("connection '{}' is {}{}{}", name, ToString(conn->state),
                                  conn->reason.empty() ? "" : ": ", conn->reason)));
   }
-  std::int64_t set_id = conn->token_set_id;
+  Acquire(conn->token_set_id, conn->tenant_id, conn->kind, std::move(done));
+}
+
+void TokenManager::GetTokenSetAccess(std::int64_t token_set_id, AccessCallback done) {
+  auto set = store_.GetTokenSet(token_set_id);
+  if (!set) return Post(std::move(done), Fail(set.error()));
+  Acquire(token_set_id, "", set->kind, std::move(done));
+}
+
+void TokenManager::Acquire(std::int64_t set_id, const std::string& tenant_id, ConnectionKind kind,
+                           AccessCallback done) {
   auto hit = cache_.find(set_id);
   if (hit != cache_.end() && clock_.Now() + options_.refresh_margin < hit->second.expires_at) {
-    return Post(std::move(done), AccessGrant{hit->second.token, conn->tenant_id,
-                                             hit->second.expires_at, set_id, conn->kind});
+    return Post(std::move(done),
+                AccessGrant{hit->second.token, tenant_id, hit->second.expires_at, set_id, kind});
   }
   auto [it, fresh] = flights_.try_emplace(set_id);
-  it->second.waiters.push_back({conn->tenant_id, std::move(done)});
+  it->second.waiters.push_back({tenant_id, std::move(done)});
   if (fresh) StartRequest(set_id);
 }
 

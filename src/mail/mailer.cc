@@ -67,7 +67,8 @@ class Mailer::Impl {
       return;
     }
     Job job;
-    job.message_id = mail::NewMessageId(from_.domain());
+    job.message_id =
+        message.message_id.empty() ? mail::NewMessageId(from_.domain()) : message.message_id;
     job.data = mail::FormatMessage(
         message, from_, mail::FormatDate(std::chrono::system_clock::now()), job.message_id);
     job.to = std::move(message.to);

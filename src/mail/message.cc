@@ -168,6 +168,9 @@ Result<Mailbox> ParseMailbox(std::string_view text) {
 
 Status CheckMessage(const MailMessage& message) {
   if (message.to.empty()) return Fail(Code::kInvalidArgument, "mail has no recipient");
+  if (HasLineBreak(message.message_id)) {
+    return Fail(Code::kInvalidArgument, "message id contains CR or LF (header injection refused)");
+  }
   if (HasLineBreak(message.subject)) {
     return Fail(Code::kInvalidArgument, "subject contains CR or LF (header injection refused)");
   }

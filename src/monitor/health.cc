@@ -20,6 +20,8 @@ UserAction ActionFor(const Health& h) {
       return UserAction::kReconnect;
     case ConnectionState::kRevoked:
       return UserAction::kFixCredentials;
+    case ConnectionState::kUnreachable:  // stored form of {kActive, unreachable}
+      return UserAction::kWait;
   }
   return UserAction::kReconnect;
 }

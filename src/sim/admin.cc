@@ -202,6 +202,22 @@ Response Route(SimState& s, const Request& r, const std::string& state_file, con
     if (seg[3] == "disconnect" && m == "POST") {
       return JsonReply(200, {{"disconnected", s.identity.DisconnectTenant(seg[2])}});
     }
+    if (seg[3] == "reconnect" && m == "POST") {
+      // The grant's user connects the organisation to the app again inside
+      // Xero: the same grant lists it in /connections once more.
+      if (!body.is_object() || !body.contains("grant_id") || !body["grant_id"].is_string()) {
+        return Error(400, "reconnect needs {\"grant_id\": \"...\"}");
+      }
+      Grant* g = s.identity.FindGrant(body["grant_id"].get<std::string>());
+      if (g == nullptr) return Error(404, "unknown grant");
+      std::string id;
+      for (const Connection& c : s.identity.ConnectionsOf(g->user_id, g->client_id)) {
+        if (c.tenant_id == seg[2]) id = c.id;
+      }
+      if (id.empty())
+        id = s.identity.Connect(g->user_id, g->client_id, seg[2], g->auth_event_id).id;
+      return JsonReply(200, {{"connection_id", id}, {"tenant_id", seg[2]}});
+    }
     if (seg[3] == "invoices" && m == "GET") return JsonReply(200, InvoicesJson(*org->org));
   }
   if (what == "grants" && n == 2 && m == "POST") return CreateGrant(s, body);

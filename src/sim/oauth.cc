@@ -174,6 +174,8 @@ Response HandleRevocation(SimState& state, const Request& request) {
 }
 
 Response HandleConnections(SimState& state, const Request& request) {
+  // Counted with the API's endpoints (/_sim/stats): a monitor's checks show here.
+  ++state.total.endpoints[request.method + " /connections"];
   std::string token = BearerToken(request);
   if (token.empty()) return AccessTokenProblem(AccessError{});
   auto claims = state.identity.CheckAccessToken(token);

@@ -79,15 +79,16 @@ TEST(DatabaseTest, RefusesNewerSchema) {
   {
     auto db = Database::Open(path);
     ASSERT_TRUE(db.has_value());
-    ASSERT_TRUE((*db)->handle().Exec("PRAGMA user_version=7"));
+    ASSERT_TRUE(
+        (*db)->handle().Exec(fmt::format("PRAGMA user_version={}", LatestSchemaVersion() + 1)));
   }
   auto db = Database::Open(path);
   ASSERT_FALSE(db.has_value());
   EXPECT_EQ(db.error().code(), Code::kCorrupt);
   EXPECT_EQ(db.error().message(),
-            fmt::format("database {} has schema version 7, this xerod understands up to {}; "
+            fmt::format("database {} has schema version {}, this xerod understands up to {}; "
                         "refusing to open it: use a newer xerod or restore a backup",
-                        path, LatestSchemaVersion()));
+                        path, LatestSchemaVersion() + 1, LatestSchemaVersion()));
 }
 
 TEST(DatabaseTest, FilesArePrivate) {
@@ -202,8 +203,9 @@ TEST(DatabaseTest, CheapStateChecksMigrationKeepsRowsAndConstraints) {
                          "coalesce(outcome, '-'), ',') FROM (SELECT * FROM job_attempts "
                          "ORDER BY id)"),
             "4:7:1:unknown,5:7:2:-,6:9:1:succeeded");
-  EXPECT_EQ(Tables(h), (std::vector<std::string>{"connection_events", "connections", "job_attempts",
-                                                 "jobs", "queue_holds", "token_sets"}));
+  EXPECT_EQ(Tables(h), (std::vector<std::string>{"connection_events", "connections",
+                                                 "digest_cursor", "job_attempts", "jobs",
+                                                 "notifications", "queue_holds", "token_sets"}));
   EXPECT_EQ(*h.QueryText("PRAGMA integrity_check"), "ok");
   EXPECT_EQ(*h.QueryInt("SELECT count(*) FROM pragma_foreign_key_check"), 0);
   // The constraints still hold.
