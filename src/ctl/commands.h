@@ -46,13 +46,14 @@ struct Commands {
 
 // Each declares one group of subcommands on `app` (in the order --help lists
 // them: the order of the calls) with their options and validation.
-void AddStatusCommand(CLI::App& app, Commands& commands);       // status
-void AddEnqueueCommands(CLI::App& app, Commands& commands);     // invoice|payment enqueue
-void AddJobCommands(CLI::App& app, Commands& commands);         // job list|show|retry|cancel
-void AddPauseCommands(CLI::App& app, Commands& commands);       // pause, resume
-void AddConnectionCommands(CLI::App& app, Commands& commands);  // connection ...
-void AddEmailCommands(CLI::App& app, Commands& commands);       // email test
-void AddReloadCommand(CLI::App& app, Commands& commands);       // reload
-void AddWatchCommand(CLI::App& app, Commands& commands);        // watch
+void AddStatusCommand(CLI::App& app, Commands& commands);         // status
+void AddEnqueueCommands(CLI::App& app, Commands& commands);       // invoice|payment enqueue
+void AddJobCommands(CLI::App& app, Commands& commands);           // job list|show|retry|cancel
+void AddPauseCommands(CLI::App& app, Commands& commands);         // pause, resume
+void AddConnectionCommands(CLI::App& app, Commands& commands);    // connection ...
+void AddEmailCommands(CLI::App& app, Commands& commands);         // email test
+void AddReloadCommand(CLI::App& app, Commands& commands);         // reload
+void AddWatchCommand(CLI::App& app, Commands& commands);          // watch
+void AddNotificationCommands(CLI::App& app, Commands& commands);  // notification list
 
 }  // namespace xerod::ctl

@@ -92,6 +92,12 @@ int PrintConnectionResult(const GlobalOptions& global, const VariantMap& c) {
     PrintJson(MapToJson(c));
   } else {
     PrintConnectionLine(c);
+    // A check says what it found at each step.
+    if (auto it = c.find("findings"); it != c.end()) {
+      for (const auto& line : it->second.get<std::vector<std::string>>()) {
+        std::printf("  %s\n", line.c_str());
+      }
+    }
   }
   return GetString(c, "state") == "active" ? kExitOk : kExitFailed;
 }

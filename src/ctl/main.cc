@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
   ctl::AddPauseCommands(app, commands);
   ctl::AddConnectionCommands(app, commands);
   ctl::AddEmailCommands(app, commands);
+  ctl::AddNotificationCommands(app, commands);
   ctl::AddReloadCommand(app, commands);
   ctl::AddWatchCommand(app, commands);
 

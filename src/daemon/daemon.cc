@@ -15,6 +15,11 @@
 
 #include "daemon/sd_notify.h"
 #include "dbus/control_service.h"
+#include "mail/message.h"
+#include "monitor/monitor.h"
+#include "notify/digest.h"
+#include "notify/notifier.h"
+#include "notify/outbox.h"
 #include "store/instance_lock.h"
 #include "xerod/connection.h"
 #include "xerod/connection_manager.h"
@@ -59,6 +64,7 @@ class Daemon::Impl {
   Status OpenStore(Services& s);
   Status StartConnections(Services& s);
   void StartCopy(Services& s);
+  void StartMonitor(Services& s);
   Status StartControl(Services& s);
   // What the pipeline can do now (GetStatus).
   dbus::SendState SendState(const std::map<std::string, Hold>& holds);
@@ -82,6 +88,19 @@ class Daemon::Impl {
   std::unique_ptr<Services> services_;
 };
 
+// Jobs that went dead open a digest window for their connection.
+class DeadJobs final : public QueueListener {
+ public:
+  explicit DeadJobs(notify::Digests& digests) : digests_(digests) {}
+  // On the loop (the queue's completion executor).
+  void OnJobStateChanged(const JobStateChange& change) override {
+    if (change.state == JobState::kDead) digests_.OnJobDead(change.connection);
+  }
+
+ private:
+  notify::Digests& digests_;
+};
+
 // Everything Start() brings up, declared in start order and so destroyed in
 // reverse: later services may use earlier ones, never the other way round.
 struct Daemon::Impl::Services {
@@ -100,6 +119,12 @@ struct Daemon::Impl::Services {
   std::unique_ptr<Scheduler> scheduler;  // due jobs, batched per connection, fairly
   std::unique_ptr<Mailer> mailer;        // null without smtp (mailer_error says why)
   std::string mailer_error;
+  // Connection health and the people told about it (docs/monitor.md).
+  std::unique_ptr<notify::Outbox> outbox;         // notifications, committed before sending
+  std::unique_ptr<notify::Notifier> notices;      // sends the outbox through `mailer`
+  std::unique_ptr<notify::Digests> digests;       // failed copies, one mail per window
+  std::unique_ptr<DeadJobs> dead_jobs;            // queue events -> digests
+  std::unique_ptr<monitor::Monitor> monitor;      // checks, states, parking, notices
   std::unique_ptr<dbus::ControlService> control;  // D-Bus API (org.xerod.Xerod1)
 
   ~Services() {
@@ -107,6 +132,9 @@ struct Daemon::Impl::Services {
     // they call back into go. Jobs left running are found `unknown` at the next
     // start and looked up in Xero before anything is resent.
     if (scheduler) scheduler->Stop();
+    if (monitor) monitor->Stop();
+    if (notices) notices->Stop();
+    if (dead_jobs) queue->RemoveListener(dead_jobs.get());
     control.reset();
     connections.reset();
     if (http) http->Shutdown();
@@ -165,10 +193,20 @@ Status Daemon::Impl::Start() {
   if (Status s = StartConnections(*services); !s) return s;
   StartCopy(*services);
   services->mailer = MakeMailer(io_, config_.smtp, &services->mailer_error);
+  StartMonitor(*services);
   // The D-Bus API last: clients can call as soon as the name is owned.
   if (Status s = StartControl(*services); !s) return s;
   services_ = std::move(services);
+  services_->monitor->SetSignal(
+      [this](const std::string& name, ConnectionState state, const std::string& reason) {
+        if (services_ && services_->control) {
+          services_->control->ConnectionStateChanged(name, state, reason);
+        }
+      });
   services_->scheduler->Start();
+  services_->notices->Kick();
+  services_->digests->Start();
+  services_->monitor->Start();
   return Ok();
 }
 
@@ -214,19 +252,46 @@ Status Daemon::Impl::StartConnections(Services& s) {
                                                       config_.xero);
   // A connection that stops working parks its jobs (no attempts are used) and
   // tells D-Bus clients; reconnecting or a good check releases them.
+  // A state another component stores (invalid_grant at a refresh, a copy's
+  // 403) gets the monitor's consequences: parked jobs, a signal, a notice.
   s.tokens->SetUnusableHook(
       [this](const std::string& name, ConnectionState state, const std::string& reason) {
-        spdlog::warn("connection {} is {}: {}; its jobs wait until it is reconnected", name,
-                     ToString(state), reason);
-        if (!services_) return;
-        services_->queue->SetParkedAsync(
-            name, true, fmt::format("connection {}: {}", ToString(state), reason),
-            [name](Result<Hold> hold) {
-              if (!hold) spdlog::error("connection {}: park: {}", name, hold.error().message());
-            });
-        if (services_->control) services_->control->ConnectionStateChanged(name, state, reason);
+        if (services_ && services_->monitor)
+          services_->monitor->OnStateChanged(name, state, reason);
       });
   return Ok();
+}
+
+void Daemon::Impl::StartMonitor(Services& s) {
+  std::string domain = "localhost";
+  if (auto from = mail::ParseMailbox(config_.smtp.from); from) domain = from->domain();
+  s.outbox = std::make_unique<notify::Outbox>(*s.store, SystemClock(), domain, LoopExecutor(io_));
+  s.notices = std::make_unique<notify::Notifier>(io_, *s.outbox, SystemClock());
+  s.notices->SetMailer(s.mailer.get(), s.mailer_error);
+  auto settings = [this](const std::string& name) {
+    auto it = config_.connections.find(name);
+    return it == config_.connections.end() ? ConnectionSettings{} : it->second;
+  };
+  ConnectionStore* store = s.connection_store.get();
+  s.digests = std::make_unique<notify::Digests>(
+      io_, *s.store, *s.outbox, *s.notices, SystemClock(), config_.notify.digest_window,
+      [this, settings, store](const std::string& name) {
+        notify::Audience a;
+        for (const auto& r : settings(name).notify) a.recipients.push_back(r);
+        for (const auto& r : config_.notify.admins) {
+          if (std::find(a.recipients.begin(), a.recipients.end(), r) == a.recipients.end()) {
+            a.recipients.push_back(r);
+          }
+        }
+        if (auto info = store->Get(name); info) a.organisation = info->tenant_name;
+        return a;
+      });
+  s.dead_jobs = std::make_unique<DeadJobs>(*s.digests);
+  s.queue->AddListener(s.dead_jobs.get());
+  s.monitor = std::make_unique<monitor::Monitor>(
+      monitor::MonitorDeps{io_, *s.connection_store, *s.connections, *s.xero, *s.queue, *s.outbox,
+                           *s.notices, SystemClock()},
+      config_.monitor, config_.notify, settings, std::random_device{}());
 }
 
 Status Daemon::Impl::StartControl(Services& s) {
@@ -250,14 +315,16 @@ Status Daemon::Impl::StartControl(Services& s) {
     SendTestEmail(address, std::move(done));
   };
   hooks.send_state = [this](const std::map<std::string, Hold>& holds) { return SendState(holds); };
-  auto control = dbus::ControlService::Start(
-      io_, *s.queue, std::move(hooks),
-      {.bus = config_.dbus.bus,
-       .database = config_.database,
-       .limits = {},
-       .xero_limits = config_.xero.limits,
-       .batch_size = config_.queue.batch_size},
-      {.store = s.connection_store.get(), .manager = s.connections.get()});
+  auto control = dbus::ControlService::Start(io_, *s.queue, std::move(hooks),
+                                             {.bus = config_.dbus.bus,
+                                              .database = config_.database,
+                                              .limits = {},
+                                              .xero_limits = config_.xero.limits,
+                                              .batch_size = config_.queue.batch_size},
+                                             {.store = s.connection_store.get(),
+                                              .manager = s.connections.get(),
+                                              .monitor = s.monitor.get(),
+                                              .outbox = s.outbox.get()});
   if (!control) return Fail(control.error());
   s.control = std::move(*control);
   return Ok();
@@ -442,9 +509,17 @@ std::vector<std::string> Daemon::Impl::Reload() {
     next.queue = config_.queue;
     next.xero = config_.xero;
     if (services_ && config_.smtp != next.smtp) {
+      // The notifier lets go of the old mailer first (a message on the wire
+      // stays queued and is sent again with the new settings).
+      services_->notices->SetMailer(nullptr);
       services_->mailer = MakeMailer(io_, next.smtp, &services_->mailer_error);
+      services_->notices->SetMailer(services_->mailer.get(), services_->mailer_error);
       spdlog::info("smtp settings changed: {}",
                    services_->mailer ? "new settings in use" : services_->mailer_error);
+    }
+    if (services_) {
+      services_->monitor->Reload(next.monitor, next.notify);
+      services_->digests->SetWindow(next.notify.digest_window);
     }
     config_ = std::move(next);
     ++config_generation_;
@@ -464,6 +539,7 @@ void Daemon::Impl::BeginStop(const char* why) {
   watchdog_timer_.cancel();
   trim_timer_.cancel();
   if (services_ && services_->scheduler) services_->scheduler->Stop();
+  if (services_ && services_->monitor) services_->monitor->Stop();
   DrainThenStop(std::chrono::steady_clock::now() + kStopDrain);
 }
 

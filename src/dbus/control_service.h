@@ -31,7 +31,13 @@
 
 namespace xerod {
 class ConnectionManager;
-}
+namespace monitor {
+class Monitor;
+}  // namespace monitor
+namespace notify {
+class Outbox;
+}  // namespace notify
+}  // namespace xerod
 
 namespace xerod::dbus {
 
@@ -86,6 +92,10 @@ struct ControlHooks {
 struct ConnectionApi {
   ConnectionStore* store = nullptr;
   ConnectionManager* manager = nullptr;
+  // Null: checks go to the manager and connects unpark directly (tests of
+  // the API without the daemon); ListNotifications answers Unavailable.
+  monitor::Monitor* monitor = nullptr;
+  notify::Outbox* outbox = nullptr;
 };
 
 struct ControlOptions {

@@ -150,6 +150,7 @@ class Manager final : public sdbus::AdaptorInterfaces<org::xerod::Xerod1::Manage
   void CancelConnect(const std::string& name) override;
   void CheckConnection(sdbus::Result<VariantMap>&& result, std::string name) override;
   void DisconnectConnection(sdbus::Result<>&& result, std::string name) override;
+  std::vector<VariantMap> ListNotifications(const VariantMap& filter) override;
   void SendTestEmail(sdbus::Result<std::string, std::vector<std::string>>&& result,
                      std::string address) override;
 

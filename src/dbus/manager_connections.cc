@@ -14,6 +14,8 @@
 #include "dbus/guard.h"
 #include "dbus/manager.h"
 #include "dbus/names.h"
+#include "monitor/monitor.h"
+#include "notify/outbox.h"
 #include "xerod/connection_manager.h"
 
 namespace xerod::dbus {
@@ -61,6 +63,12 @@ void Manager::OnConnectionStateChanged(const std::string& name, ConnectionState 
 }
 
 void Manager::ConnectionUsable(const std::string& name, const std::string& reason, bool changed) {
+  if (connections_.monitor != nullptr) {
+    // The monitor owns health: it releases the jobs, signals and tells people.
+    connections_.monitor->OnConnected(name, reason);
+    RefreshConnectionCount();
+    return;
+  }
   if (changed) OnConnectionStateChanged(name, ConnectionState::kActive, reason);
   // Jobs parked by a connection-level failure may go again.
   auto holds = queue_.Holds();
@@ -302,6 +310,17 @@ void Manager::CheckConnection(sdbus::Result<VariantMap>&& result, std::string na
     auto before = connections_.store->Get(name);
     if (!before) throw ToDbusError(before.error());
     auto reply = LoopOwned(io_, bus_, std::move(result));
+    if (connections_.monitor != nullptr) {
+      connections_.monitor->Check(name, [p = poster_, reply](Result<monitor::CheckReport> r) {
+        p->Complete([reply, r = std::move(r)] {
+          if (!r) return reply->returnError(ToDbusRemoteError(r.error()));
+          VariantMap out = ConnectionToVariants(r->info);
+          out["findings"] = sdbus::Variant(r->findings);
+          reply->returnResults(out);
+        });
+      });
+      return;
+    }
     connections_.manager->Check(
         name, [this, p = poster_, reply, name, was = before->state](Result<ConnectionInfo> info) {
           p->Complete([this, reply, name, was, info = std::move(info)] {
@@ -356,6 +375,65 @@ void Manager::SendTestEmail(sdbus::Result<std::string, std::vector<std::string>>
         reply->returnResults(sent->message_id, sent->recipients);
       });
     });
+  });
+}
+
+// ---- Outbox ----------------------------------------------------------------
+
+std::vector<VariantMap> Manager::ListNotifications(const VariantMap& filter) {
+  return Guarded("ListNotifications", [&] {
+    RequireAdmin("ListNotifications");
+    if (connections_.outbox == nullptr) {
+      throw sdbus::Error(kErrorUnavailable, "this xerod runs without an outbox");
+    }
+    std::optional<notify::NoticeState> state;
+    std::int64_t before = 0;
+    int limit = 100;
+    for (const auto& [key, value] : filter) {
+      if (key == "state" && value.containsValueOfType<std::string>()) {
+        auto text = value.get<std::string>();
+        if (text.empty()) continue;
+        state = notify::ParseNoticeState(text);
+        if (!state) {
+          throw sdbus::Error(
+              kErrorInvalidArgument,
+              fmt::format("filter.state: unknown state '{}' (queued, sent, failed)", text));
+        }
+      } else if (key == "before" && value.containsValueOfType<std::int64_t>()) {
+        before = value.get<std::int64_t>();
+      } else if (key == "limit" && value.containsValueOfType<std::uint32_t>()) {
+        auto n = value.get<std::uint32_t>();
+        if (n < 1 || n > 1000) {
+          throw sdbus::Error(kErrorInvalidArgument, "filter.limit: must be 1..1000");
+        }
+        limit = static_cast<int>(n);
+      } else {
+        throw sdbus::Error(
+            kErrorInvalidArgument,
+            fmt::format("filter.{}: unknown key or wrong type '{}'", key, value.peekValueType()));
+      }
+    }
+    auto list = connections_.outbox->List(state, before, limit);
+    if (!list) throw ToDbusError(list.error());
+    std::vector<VariantMap> out;
+    out.reserve(list->size());
+    for (const notify::Notification& n : *list) {
+      VariantMap row;
+      row["id"] = sdbus::Variant(n.id);
+      row["kind"] = sdbus::Variant(std::string(ToString(n.kind)));
+      row["connection"] = sdbus::Variant(n.connection);
+      row["state"] = sdbus::Variant(std::string(ToString(n.state)));
+      row["recipients"] = sdbus::Variant(n.message.to);
+      row["subject"] = sdbus::Variant(n.message.subject);
+      row["attempts"] = sdbus::Variant(static_cast<std::uint32_t>(n.attempts));
+      row["created_at_ms"] = sdbus::Variant(ToUnixMillis(n.created_at));
+      row["next_attempt_at_ms"] = sdbus::Variant(ToUnixMillis(n.next_attempt_at));
+      row["sent_at_ms"] = sdbus::Variant(n.sent_at ? ToUnixMillis(*n.sent_at) : std::int64_t{0});
+      row["last_error"] = sdbus::Variant(n.last_error);
+      row["message_id"] = sdbus::Variant(n.message.message_id);
+      out.push_back(std::move(row));
+    }
+    return out;
   });
 }
 

@@ -6,10 +6,12 @@
 namespace xerod::testing {
 namespace fs = std::filesystem;
 
-SmtpSink::SmtpSink(std::vector<std::string> args) {
+SmtpSink::SmtpSink(std::vector<std::string> args) : SmtpSink(std::move(args), 0) {}
+
+SmtpSink::SmtpSink(std::vector<std::string> args, int port) {
   // FreeLoopbackPort() can race with another process taking the port: retry.
   for (int attempt = 0; attempt < 3 && !ok_; ++attempt) {
-    port_ = FreeLoopbackPort();
+    port_ = port != 0 ? port : FreeLoopbackPort();
     std::string out = dir_.File("out-" + std::to_string(attempt));
     std::vector<std::string> argv = {"/usr/bin/python3",
                                      SourceDir() + "/tests/support/smtp_sink.py",

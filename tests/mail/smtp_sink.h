@@ -19,6 +19,9 @@ class SmtpSink {
   // Starts the sink with smtp_sink.py's `args` (e.g. {"--user", "u", "--password", "p"})
   // and waits until it listens. Check ok() (with Output() for the reason).
   explicit SmtpSink(std::vector<std::string> args = {});
+  // On `port` (the sink is stopped and started again there: a relay that was
+  // down comes back).
+  SmtpSink(std::vector<std::string> args, int port);
   ~SmtpSink();
   SmtpSink(const SmtpSink&) = delete;
   SmtpSink& operator=(const SmtpSink&) = delete;
