@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the xerod packages from a copy of the source tree: the .deb (always) and, when
-# rpmbuild is installed, the source RPM (and the binary RPM where that can work).
-# Not part of scripts/test.sh or CI. See docs/packaging.md.
+# rpmbuild is installed, the source RPM and (see RPM) the binary RPM.
+# scripts/package-check.sh (CI) runs it and then installs and tests the .deb. See
+# docs/packaging.md.
 #
 #   scripts/package.sh                       # working tree -> dist/
 #   PACKAGE_REF=HEAD scripts/package.sh      # a commit instead of the working tree
@@ -12,10 +13,12 @@
 #   PACKAGE_REF  git ref to package; empty (default) packages the working tree, i.e.
 #                tracked and untracked-but-not-ignored files
 #   RPM          auto (default: SRPM if rpmbuild exists, binary RPM too on RPM systems),
-#                srpm, all, or no
-#   RPM_NODEPS=1 pass --nodeps (and no debuginfo) to rpmbuild -bb: the smoke build on
-#                Debian, whose rpm database knows none of the BuildRequires
-#   SKIP_DEPS=1  do not apt-get anything
+#                srpm, all (the spec compiles the sources again: rpmbuild -bb), reuse (the
+#                binary RPM packages the .deb build's `cmake --install` output instead of
+#                compiling again: what CI checks on Debian), or no
+#   RPM_NODEPS=1 pass --nodeps (and no debuginfo) to rpmbuild -bb: needed on Debian, whose
+#                rpm database knows none of the BuildRequires (RPM=reuse implies it)
+#   SKIP_DEPS=1  do not apt-get anything (the build dependencies must be installed)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 src=$PWD
@@ -24,15 +27,15 @@ as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-apt_ensure() {
-  local missing=() p
-  for p in "$@"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  echo "package: installing ${missing[*]}"
+# Installs the Build-Depends of the source tree $1 (its debian/control), and
+# build-essential, with apt; nothing when dpkg-checkbuilddeps finds them all.
+install_build_deps() {
+  if command -v dpkg-checkbuilddeps >/dev/null && (cd "$1" && dpkg-checkbuilddeps 2>/dev/null); then
+    return 0
+  fi
+  echo "package: installing the build dependencies of debian/control"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get build-dep -y -q --no-install-recommends "$1"
 }
 
 version=$(sed -n 's/^project(xerod VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)
@@ -77,11 +80,8 @@ tar -C "$work" --sort=name --owner=0 --group=0 --numeric-owner \
   -czf "$work/xerod_$version.orig.tar.gz" "xerod-$version"
 
 # 2. The .deb.
-if [ "${SKIP_DEPS:-0}" != 1 ]; then
-  apt_ensure debhelper dpkg-dev fakeroot
-  scripts/install-deps.sh
-fi
 cp -a packaging/deb/debian "$tree/debian"
+[ "${SKIP_DEPS:-0}" = 1 ] || install_build_deps "$tree"
 (cd "$tree" && dpkg-checkbuilddeps && dpkg-buildpackage -us -uc -b)
 changes=$work/xerod_${deb_version}_$(dpkg-architecture -qDEB_HOST_ARCH).changes
 sed -n '/^Files:/,/^[^ ]/s/^ [0-9a-f]\{32\} [0-9]* [^ ]* [^ ]* //p' "$changes" \
@@ -99,11 +99,22 @@ if [ "$rpm_mode" != no ] && command -v rpmbuild >/dev/null; then
   cp packaging/rpm/xerod.spec "$top/SPECS/"
   rpmbuild --define "_topdir $top" -bs "$top/SPECS/xerod.spec"
   if [ "$rpm_mode" = auto ] && [ ! -e /etc/debian_version ]; then rpm_mode=all; fi
+  # On Debian: --nodeps (rpm's database knows none of the BuildRequires), no debuginfo,
+  # and brp-compress run by bash: it uses `read -d`, but says #!/bin/sh, which is dash
+  # on Debian (the man pages would stay uncompressed).
+  nodeps=()
+  [ "${RPM_NODEPS:-0}" = 1 ] && nodeps=(--nodeps --define 'debug_package %{nil}')
+  [ -e /etc/debian_version ] && nodeps+=(--define '__brp_compress bash /usr/lib/rpm/brp-compress %{?_prefix}')
   if [ "$rpm_mode" = all ]; then
-    # The smoke build on Debian also skips the debuginfo subpackage.
-    nodeps=()
-    [ "${RPM_NODEPS:-0}" = 1 ] && nodeps=(--nodeps --define 'debug_package %{nil}')
     rpmbuild --define "_topdir $top" "${nodeps[@]}" -bb "$top/SPECS/xerod.spec"
+  elif [ "$rpm_mode" = reuse ]; then
+    # The files the .deb was made from, installed again from its build directory; the
+    # spec's xerod_prebuilt branch takes them instead of compiling (docs/packaging.md).
+    stage=$work/rpm-stage
+    rm -rf "$stage"
+    DESTDIR=$stage cmake --install "$tree/obj-$(dpkg-architecture -qDEB_HOST_GNU_TYPE)" >/dev/null
+    rpmbuild --define "_topdir $top" --define "xerod_prebuilt $stage" "${nodeps[@]}" \
+      --nodeps --define 'debug_package %{nil}' -bb "$top/SPECS/xerod.spec"
   fi
   find "$top/SRPMS" "$top/RPMS" -name '*.rpm' -exec cp {} "$out_dir/" \;
   echo "package: rpm -> $out_dir"
