@@ -14,6 +14,7 @@ its page documents it:
   and "Options:" lists), recursively. Each command path must start a .TP tag of man/xerod-ctl.1,
   and each of its options must appear in its entry (global options: anywhere in the page).
 - xerod: every option of `xerod --help` must be a .TP tag of man/xerod.8.
+- each page's .TH names the version `xerod --version` prints.
 - the EXAMPLE of xerod.yaml(5) must pass `xerod --check-config` (secrets given as credential
   names, so $CREDENTIALS_DIRECTORY points at a temporary directory with such files).
 
@@ -258,6 +259,13 @@ def main():
     parser.add_argument("--man-dir", required=True)
     args = parser.parse_args()
     failures = []
+    version = subprocess.run(
+        [args.xerod, "--version"], capture_output=True, text=True, timeout=60
+    ).stdout.split()[-1]
+    for page in ("xerod.8", "xerod-ctl.1", "xerod.yaml.5"):
+        th = next(l for l in read_page(os.path.join(args.man_dir, page)) if l.startswith(".TH"))
+        if f'"xerod {version}"' not in th:
+            failures.append(f"{page}: .TH does not say xerod {version}: {th}")
     check_yaml_page(args.xerod, os.path.join(args.man_dir, "xerod.yaml.5"), failures)
     check_ctl_page(args.ctl, os.path.join(args.man_dir, "xerod-ctl.1"), failures)
     check_daemon_page(args.xerod, os.path.join(args.man_dir, "xerod.8"), failures)
