@@ -50,8 +50,8 @@ class MonitorE2eTest : public ::testing::Test {
                            "\n  api_url: " + sim +
                            "\n"
                            "monitor: {interval: 1s, failure_threshold: 2}\n"
-                           "notify: {admins: [ops@xerod.test], repeat_interval: 1h, "
-                           "digest_window: 2s}\n"
+                           "notify: {admins: [ops@xerod.test], repeat_interval: " +
+                           repeat_ + ", digest_window: 2s}\n"
                            "smtp: {url: \"smtp://127.0.0.1:" +
                            std::to_string(smtp_port_) +
                            "\", tls: none, from: \"xerod <xerod@xerod.test>\"}\n"
@@ -134,6 +134,7 @@ class MonitorE2eTest : public ::testing::Test {
   std::unique_ptr<XeroWorld> world_;
   std::unique_ptr<SmtpSink> sink_;
   int smtp_port_ = 0;
+  std::string repeat_ = "1h";  // notify.repeat_interval
   std::string config_;
   std::unique_ptr<Subprocess> xerod_;
 };
@@ -216,6 +217,30 @@ TEST_F(MonitorE2eTest, AnExpiredGrantIsToldAsExpired) {
   ExpectWellFormed(m);
   EXPECT_NE(m["subject"].get<std::string>().find("lost"), std::string::npos) << m["subject"];
   EXPECT_NE(m["body"].get<std::string>().find("60 days"), std::string::npos) << m["body"];
+}
+
+TEST_F(MonitorE2eTest, RemindersComeEveryRepeatIntervalWhileBroken) {
+  repeat_ = "2s";
+  ASSERT_NO_FATAL_FAILURE(StartSink());
+  ASSERT_NO_FATAL_FAILURE(StartXerod());
+  std::string tenant = world_->CreateOrg("Acme Ltd");
+  Add("acme", tenant);
+  world_->Admin(HttpMethod::kPost, "/_sim/orgs/" + tenant + "/disconnect");
+  ASSERT_TRUE(WaitFor([&] { return Mails("still broken").size() >= 2; }, std::chrono::seconds(30)))
+      << sink_->Count();
+  auto lost = Mails("lost");
+  EXPECT_EQ(lost.size(), 1u);
+  for (const auto& m : Mails("still broken")) ExpectWellFormed(m);
+  // One reminder per 2 s period, not one per check (a check runs every second).
+  json list = CtlJson("notification list")["notifications"];  // newest first
+  ASSERT_GE(list.size(), 3u);
+  std::int64_t first = list.back()["created_at_ms"], last = list.front()["created_at_ms"];
+  std::int64_t reminders = 0;
+  for (const auto& n : list) reminders += n["kind"] == "reminder" ? 1 : 0;
+  EXPECT_LE(reminders, (last - first) / 2000 + 1) << list.dump();
+  std::set<std::string> ids;
+  for (const auto& n : list) ids.insert(n["message_id"].get<std::string>());
+  EXPECT_EQ(ids.size(), list.size());
 }
 
 TEST_F(MonitorE2eTest, FiveHundredFailedCopiesInOneWindowAreOneDigest) {
