@@ -172,6 +172,10 @@ echo "== the user disconnects the app inside Xero: a check finds out, acme's job
 curl -fsS -X POST "$sim/_sim/orgs/$tenant/disconnect" > /dev/null
 ctl connection check acme || true
 ctl status
+echo "== the people responsible are told once (the e-mail outbox, then the mail as received)"
+for _ in $(seq 100); do [ -e "$work/mail/msg-2.json" ] && break; sleep 0.1; done
+ctl notification list
+[ -e "$work/mail/msg-2.json" ] && echo "the sink received: $(json_field subject < "$work/mail/msg-2.json")"
 
 echo "== reload: a good config, then a broken one (the old stays in force)"
 ctl reload
