@@ -13,7 +13,7 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   dbus-daemon dbus-bin python3 python3-aiosmtpd python3-jsonschema python3-yaml openssl sqlite3
-  util-linux procps curl
+  util-linux procps curl systemd
   # package checks (scripts/package-check.sh; the build dependencies of the packages come
   # from packaging/deb/debian/control: scripts/package.sh runs apt-get build-dep)
   lintian rpm rpmlint man-db

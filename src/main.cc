@@ -10,6 +10,7 @@
 #include <string>
 
 #include "daemon/daemon.h"
+#include "daemon/harden.h"
 #include "xerod/config.h"
 #include "xerod/log.h"
 #include "xerod/version.h"
@@ -23,6 +24,11 @@ constexpr int kExitUsage = 2;
 }  // namespace
 
 int main(int argc, char** argv) {
+  // 0. Before anything reads a secret: no core dump can hold one.
+  if (auto s = xerod::daemon::HardenProcess(); !s) {
+    std::fprintf(stderr, "xerod: %s\n", s.error().message().c_str());
+    return kExitFailure;
+  }
   // 1. Arguments.
   CLI::App app{"xerod: copies invoices and payments into Xero, durably."};
   std::string config_path = "/etc/xerod/xerod.yaml";

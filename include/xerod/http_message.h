@@ -49,13 +49,24 @@ struct HttpRequestHeader {
   // When true the value never reaches a log line or error message. Authorization
   // (and Cookie, Proxy-Authorization) are always treated as sensitive.
   bool sensitive = false;
+
+  // A sensitive value is overwritten before its memory is freed. (Declaring
+  // the destructor keeps this an aggregate; copies replace moves, and every
+  // copy wipes itself.)
+  ~HttpRequestHeader();
 };
+
+// Whether `h` carries a secret: its `sensitive` flag, or its name is
+// Authorization, Proxy-Authorization or Cookie. Such values never reach a log.
+bool IsSensitiveHeader(const HttpRequestHeader& h);
 
 struct HttpRequest {
   HttpMethod method = HttpMethod::kGet;
   std::string url;  // http:// or https:// only
   std::vector<HttpRequestHeader> headers;
   std::string body;  // sent for POST/PUT/PATCH/DELETE when non-empty (POST/PUT/PATCH always)
+  // The body holds a secret (a token request's refresh token): wiped with the request.
+  bool secret_body = false;
   // Per-request overrides of the client's defaults.
   std::optional<Duration> connect_timeout;
   std::optional<Duration> total_timeout;
@@ -75,6 +86,12 @@ struct HttpRequest {
     headers.push_back({std::move(name), std::move(value), sensitive});
     return *this;
   }
+
+  // Overwrites the values of sensitive headers, and the body if secret_body,
+  // and empties them. The HTTP client calls it when a transfer ends, so a
+  // request that carried a secret leaves no copy of it in freed memory (a
+  // sensitive header also wipes itself when destroyed).
+  void WipeSecrets();
 };
 
 // Why a transfer produced no HTTP response. kNone means `status` is valid.

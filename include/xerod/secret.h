@@ -37,6 +37,11 @@ class Secret {
   std::string value_;
 };
 
+// Overwrites `s`'s bytes (volatile writes: the compiler cannot drop them) and
+// clears it. For buffers that held a secret: a request body with a refresh
+// token, an Authorization header, a revealed copy.
+void WipeString(std::string& s);
+
 // Prints "***", never the value.
 std::ostream& operator<<(std::ostream& out, const Secret& secret);
 

@@ -18,12 +18,7 @@ namespace {
 
 constexpr std::size_t kMaxSecretBytes = 64 * 1024;
 
-// Volatile writes so the compiler cannot drop the wipe of memory about to be freed.
-void Wipe(std::string& s) {
-  volatile char* p = s.data();
-  for (std::size_t i = 0; i < s.size(); ++i) p[i] = 0;
-  s.clear();
-}
+void Wipe(std::string& s) { WipeString(s); }
 
 using config::Fd;
 
@@ -73,6 +68,12 @@ Secret& Secret::operator=(Secret&& other) noexcept {
 }
 
 Secret::~Secret() { Wipe(value_); }
+
+void WipeString(std::string& s) {
+  volatile char* p = s.data();
+  for (std::size_t i = 0; i < s.size(); ++i) p[i] = 0;
+  s.clear();
+}
 
 std::ostream& operator<<(std::ostream& out, const Secret& /*secret*/) { return out << "***"; }
 

@@ -156,12 +156,20 @@ HttpRequest TokenEndpointRequest(const OAuthApp& app, std::string_view path,
   if (app.client_secret.empty()) {
     fields.emplace_back("client_id", app.client_id);  // a PKCE app has no secret
   } else {
-    r.Header("Authorization", "Basic " + Base64(app.client_id + ":" + app.client_secret.reveal()),
-             true);
+    // Every buffer that held the secret is wiped: the pair, its Base64, the header.
+    std::string pair = app.client_id + ":" + app.client_secret.reveal();
+    std::string encoded = Base64(pair);
+    WipeString(pair);
+    std::string header = "Basic " + encoded;
+    WipeString(encoded);
+    r.Header("Authorization", std::move(header), true);
   }
   r.Header("Content-Type", "application/x-www-form-urlencoded");
   r.Header("Accept", "application/json");
   r.body = FormEncode(fields);
+  // Refresh tokens, authorisation codes and PKCE verifiers travel in the body.
+  r.secret_body = true;
+  for (auto& [name, value] : fields) WipeString(value);
   r.total_timeout = app.request_timeout;
   return r;
 }

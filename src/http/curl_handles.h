@@ -18,8 +18,15 @@ struct CurlEasyDeleter {
 struct CurlMultiDeleter {
   void operator()(CURLM* h) const { curl_multi_cleanup(h); }
 };
+// Header lines may carry credentials (Authorization): wiped before freed.
 struct CurlSlistDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+  void operator()(curl_slist* l) const {
+    for (curl_slist* p = l; p != nullptr; p = p->next) {
+      volatile char* c = p->data;
+      for (; c != nullptr && *c != 0; ++c) *c = 0;
+    }
+    curl_slist_free_all(l);
+  }
 };
 struct X509Deleter {
   void operator()(X509* x) const { X509_free(x); }

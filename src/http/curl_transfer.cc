@@ -5,6 +5,8 @@
 
 #include <string_view>
 
+#include "xerod/secret.h"
+
 namespace xerod::http {
 namespace {
 
@@ -56,14 +58,15 @@ Status CurlTransfer::Configure(const TransferDefaults& defaults) {
     return Fail(Code::kInvalidArgument, "URL scheme must be http or https");
   }
   curl_slist* list = nullptr;
-  auto append = [&](const std::string& line) {
+  auto append = [&](std::string line) {
     curl_slist* next = curl_slist_append(list, line.c_str());
     if (next != nullptr) list = next;
+    WipeString(line);  // curl keeps its own copy (wiped by CurlSlistDeleter)
   };
   for (const HttpRequestHeader& h : request_.headers) {
     if (h.name.empty() || HasLineBreak(h.name) || h.name.find(':') != std::string::npos ||
         HasLineBreak(h.value)) {
-      curl_slist_free_all(list);
+      CurlSlistDeleter()(list);
       return Fail(Code::kInvalidArgument, "invalid request header (name or value has CR/LF)");
     }
     append(h.value.empty() ? h.name + ";" : h.name + ": " + h.value);

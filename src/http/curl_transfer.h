@@ -27,6 +27,8 @@ class CurlTransfer {
       : request_(std::move(request)), done_(std::move(done)), easy_(std::move(easy)) {}
   CurlTransfer(const CurlTransfer&) = delete;
   CurlTransfer& operator=(const CurlTransfer&) = delete;
+  // The request's secrets (credentials, a token request's body) are wiped.
+  ~CurlTransfer() { request_.WipeSecrets(); }
 
   // Sets every option on the easy handle (after curl_easy_reset). Fails with
   // kInvalidArgument for a request curl must not see (CR/LF in a header, bad

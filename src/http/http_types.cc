@@ -4,6 +4,7 @@
 
 #include "xerod/ascii.h"
 #include "xerod/http_client.h"
+#include "xerod/secret.h"
 
 namespace xerod {
 
@@ -58,6 +59,22 @@ bool MaybeSent(HttpError e) {
       return true;
   }
   return true;
+}
+
+bool IsSensitiveHeader(const HttpRequestHeader& h) {
+  return h.sensitive || HeaderNameEquals(h.name, "Authorization") ||
+         HeaderNameEquals(h.name, "Proxy-Authorization") || HeaderNameEquals(h.name, "Cookie");
+}
+
+HttpRequestHeader::~HttpRequestHeader() {
+  if (IsSensitiveHeader(*this)) WipeString(value);
+}
+
+void HttpRequest::WipeSecrets() {
+  for (HttpRequestHeader& h : headers) {
+    if (IsSensitiveHeader(h)) WipeString(h.value);
+  }
+  if (secret_body) WipeString(body);
 }
 
 bool HeaderNameEquals(std::string_view a, std::string_view b) {

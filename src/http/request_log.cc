@@ -5,11 +5,6 @@
 
 namespace xerod::http {
 
-bool IsSensitiveHeader(const HttpRequestHeader& h) {
-  return h.sensitive || HeaderNameEquals(h.name, "Authorization") ||
-         HeaderNameEquals(h.name, "Proxy-Authorization") || HeaderNameEquals(h.name, "Cookie");
-}
-
 std::string RedactUrl(std::string_view url) {
   std::string_view rest = url;
   std::string out;

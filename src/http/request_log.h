@@ -9,10 +9,6 @@
 
 namespace xerod::http {
 
-// True for headers whose value must never be logged: the request flagged it, or
-// its name is Authorization, Proxy-Authorization or Cookie.
-bool IsSensitiveHeader(const HttpRequestHeader& h);
-
 // The URL without its query string and without user:password@ ("?..." marks a
 // removed query): query values may carry codes or tokens.
 std::string RedactUrl(std::string_view url);

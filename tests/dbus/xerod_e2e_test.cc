@@ -33,6 +33,11 @@ TEST_F(XerodE2eTest, RealDaemonServesTheApi) {
   auto started = StartXerod(dir_, config, &out);
   ASSERT_TRUE(started) << out;
   Subprocess& xerod = *started;
+  // No core dump can hold a secret: the running daemon's core limit is 0
+  // (HardenProcess; the unit adds LimitCORE=0).
+  std::string limits = ReadFile("/proc/" + std::to_string(xerod.pid()) + "/limits");
+  EXPECT_NE(limits.find("Max core file size        0                    0"), std::string::npos)
+      << limits;
 
   std::string doc = dir_.File("inv.json");
   WriteFile(doc, R"({"id":"inv-1","status":"sent","client":{"name":"Acme"},)"

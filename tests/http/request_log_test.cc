@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "xerod/secret.h"
+
 namespace xerod::http {
 namespace {
 
@@ -25,6 +27,34 @@ TEST(RequestLogTest, DescribeRequestRedactsSensitiveHeadersAndOmitsBody) {
   EXPECT_EQ(s,
             "POST https://id/connect/token headers={authorization: <redacted>, Cookie: "
             "<redacted>, X-Secret: <redacted>, Accept: application/json} body=21 bytes");
+}
+
+TEST(RequestSecretsTest, WipeSecretsOverwritesCredentialsAndASecretBodyOnly) {
+  HttpRequest req{.method = HttpMethod::kPost,
+                  .url = "https://id/connect/token",
+                  .body = "grant_type=refresh_token&refresh_token=r3fr3sh"};
+  req.Header("Authorization", "Basic c2VjcmV0")
+      .Header("X-Api-Key", "k3y", /*sensitive=*/true)
+      .Header("Accept", "application/json");
+  req.WipeSecrets();
+  EXPECT_EQ(req.headers[0].value, "");
+  EXPECT_EQ(req.headers[1].value, "");
+  EXPECT_EQ(req.headers[2].value, "application/json");
+  EXPECT_NE(req.body, "") << "a body not marked secret is kept";
+  req.secret_body = true;
+  req.WipeSecrets();
+  EXPECT_EQ(req.body, "");
+}
+
+TEST(RequestSecretsTest, WipeStringOverwritesTheBytesInPlace) {
+  std::string s = "client-secret-value";
+  const char* data = s.data();
+  const std::size_t n = s.size();
+  WipeString(s);
+  EXPECT_TRUE(s.empty());
+  // The buffer is the same (clear() keeps the capacity): its bytes are zero.
+  ASSERT_EQ(s.data(), data);
+  for (std::size_t i = 0; i < n; ++i) EXPECT_EQ(data[i], '\0') << i;
 }
 
 }  // namespace
