@@ -26,11 +26,14 @@ std::string ErrnoText(int err) { return std::strerror(err); }
 
 Result<std::string> ResolvePath(const std::string& name) {
   if (name.empty()) return Fail(Code::kInvalidArgument, "no secret file or credential name given");
+  // A value that is not an absolute path is never repeated in an error: it
+  // may be the secret itself, pasted into a *_file key by mistake.
   if (name.find('/') != std::string::npos) {
     if (name.front() != '/') {
-      return Fail(
-          Code::kInvalidArgument,
-          "secret file " + name + " must be an absolute path or a credential name without '/'");
+      return Fail(Code::kInvalidArgument,
+                  "the secret file must be an absolute path or a credential name without '/' "
+                  "(the value is not shown: if it is the secret itself, put it in a file "
+                  "readable only by xerod and give that file's path)");
     }
     return name;
   }
@@ -39,13 +42,21 @@ Result<std::string> ResolvePath(const std::string& name) {
   }
   const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
   if (dir == nullptr || *dir == '\0') {
-    return Fail(Code::kNotFound, "credential \"" + name +
-                                     "\" cannot be found: $CREDENTIALS_DIRECTORY is not set "
-                                     "(give an absolute path, or use systemd LoadCredential=)");
+    return Fail(Code::kNotFound,
+                "the credential cannot be found: $CREDENTIALS_DIRECTORY is not set (give an "
+                "absolute path, or use systemd LoadCredential=; the value is not shown: if it "
+                "is the secret itself, put it in a file and give that file's path)");
   }
   std::string path(dir);
   if (path.back() != '/') path += '/';
-  return path + name;
+  path += name;
+  if (::access(path.c_str(), F_OK) != 0) {
+    return Fail(Code::kNotFound,
+                "no such credential in $CREDENTIALS_DIRECTORY (the value is not shown: if it is "
+                "the secret itself, put it in a file and give that file's path, or load it "
+                "with LoadCredential=)");
+  }
+  return path;
 }
 
 }  // namespace

@@ -181,8 +181,9 @@ const BadCase kBadCases[] = {
     {"missing_ca_file", "xero: {ca_file: /nonexistent/ca.pem}\n",
      "t.yaml:1:17: xero.ca_file: is not a readable file (got /nonexistent/ca.pem)"},
     {"relative_secret_file", "xero: {client_secret_file: secrets/client}\n",
-     "t.yaml:1:28: xero.client_secret_file: secret file secrets/client must be an absolute path "
-     "or a credential name without '/'"},
+     "t.yaml:1:28: xero.client_secret_file: the secret file must be an absolute path or a "
+     "credential name without '/' (the value is not shown: if it is the secret itself, put it in a "
+     "file readable only by xerod and give that file's path)"},
     {"missing_secret_file",
      "smtp:\n  enabled: false\n  username: u\n  password_file: /nonexistent/pw\n",
      "t.yaml:4:18: smtp.password_file: cannot open secret file /nonexistent/pw: No such file or "

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "support/test_support.h"
+#include "xerod/config.h"
 
 namespace xerod {
 namespace {
@@ -106,7 +107,9 @@ TEST(LoadSecretTest, CredentialsDirectoryLookup) {
   ASSERT_FALSE(missing.has_value());
   EXPECT_EQ(missing.error().code(), Code::kNotFound);
   EXPECT_EQ(missing.error().message(),
-            "cannot open secret file " + dir.File("other") + ": No such file or directory");
+            "no such credential in $CREDENTIALS_DIRECTORY (the value is not shown: if it is the "
+            "secret itself, put it in a file and give that file's path, or load it with "
+            "LoadCredential=)");
 }
 
 TEST(LoadSecretTest, CredentialNameWithoutCredentialsDirectory) {
@@ -115,8 +118,40 @@ TEST(LoadSecretTest, CredentialNameWithoutCredentialsDirectory) {
   ASSERT_FALSE(s.has_value());
   EXPECT_EQ(s.error().code(), Code::kNotFound);
   EXPECT_EQ(s.error().message(),
-            "credential \"client-secret\" cannot be found: $CREDENTIALS_DIRECTORY is not set "
-            "(give an absolute path, or use systemd LoadCredential=)");
+            "the credential cannot be found: $CREDENTIALS_DIRECTORY is not set (give an "
+            "absolute path, or use systemd LoadCredential=; the value is not shown: if it is the "
+            "secret itself, put it in a file and give that file's path)");
+}
+
+// A secret pasted into a *_file key (or xerod-ctl's --refresh-token-file) by
+// mistake is never repeated: not by LoadSecret, not by the config loader.
+TEST(LoadSecretTest, APastedSecretIsNeverEchoed) {
+  const std::string pasted[] = {"xs3cr3t-Pasted+Value==", "abc/def+ghi/jkl==", "rt_9f8e7d6c5b4a"};
+  for (const std::string& value : pasted) {
+    for (const char* dir : {"", "/nonexistent-credentials"}) {
+      ScopedEnv env("CREDENTIALS_DIRECTORY", dir);
+      auto s = LoadSecret(value);
+      ASSERT_FALSE(s.has_value()) << value;
+      EXPECT_EQ(s.error().message().find(value), std::string::npos) << s.error().message();
+    }
+  }
+  TempDir dir;
+  const std::string config = dir.File("xerod.yaml");
+  for (const std::string& value : pasted) {
+    WriteSecret(config,
+                "database: /tmp/x.db\nxero: {client_id: app, client_secret_file: \"" + value +
+                    "\"}\nsmtp: {url: \"smtp://127.0.0.1:25\", tls: none, from: a@b.test, "
+                    "username: u, password_file: \"" +
+                    value + "\"}\n",
+                0600);
+    auto loaded = LoadConfig(config);
+    ASSERT_FALSE(loaded.has_value()) << value;
+    std::string all;
+    for (const ConfigError& e : loaded.error()) all += e.ToString() + "\n";
+    EXPECT_NE(all.find("client_secret_file"), std::string::npos) << all;
+    EXPECT_NE(all.find("password_file"), std::string::npos) << all;
+    EXPECT_EQ(all.find(value), std::string::npos) << all;
+  }
 }
 
 TEST(LoadSecretTest, RefusesEmptyRelativeMissingAndNonFiles) {
@@ -130,7 +165,9 @@ TEST(LoadSecretTest, RefusesEmptyRelativeMissingAndNonFiles) {
   ASSERT_FALSE(rel.has_value());
   EXPECT_EQ(rel.error().code(), Code::kInvalidArgument);
   EXPECT_EQ(rel.error().message(),
-            "secret file secrets/x must be an absolute path or a credential name without '/'");
+            "the secret file must be an absolute path or a credential name without '/' (the value "
+            "is not shown: if it is the secret itself, put it in a file readable only by xerod "
+            "and give that file's path)");
 
   EXPECT_EQ(LoadSecret("").error().code(), Code::kInvalidArgument);
   EXPECT_EQ(LoadSecret(dir.File("nope")).error().code(), Code::kNotFound);
