@@ -58,6 +58,15 @@ bool AccessChecker::IsAdmin(uid_t uid, const std::vector<gid_t>& gids,
 }
 
 Status AccessChecker::CheckAdmin(const sdbus::Message& call, const std::string& method) {
+  return Check(call, method, /*log_refusal=*/true);
+}
+
+bool AccessChecker::IsCallerAdmin(const sdbus::Message& call, const std::string& method) {
+  return Check(call, method, /*log_refusal=*/false).has_value();
+}
+
+Status AccessChecker::Check(const sdbus::Message& call, const std::string& method,
+                            bool log_refusal) {
   const std::string group = admin_group_();
   Caller caller;
   try {
@@ -85,7 +94,9 @@ Status AccessChecker::CheckAdmin(const sdbus::Message& call, const std::string& 
   const uid_t uid = caller.uid;
   const std::vector<gid_t>& gids = caller.gids;
   if (IsAdmin(uid, gids, group)) return Ok();
-  spdlog::info("{}: refused for uid {} (not root, not in group {})", method, uid, group);
+  if (log_refusal) {
+    spdlog::info("{}: refused for uid {} (not root, not in group {})", method, uid, group);
+  }
   return Fail(Code::kPermissionDenied,
               fmt::format("{} needs root or membership of group '{}'", method, group));
 }

@@ -33,11 +33,15 @@ class AccessChecker {
   // Ok if the sender of `call` may run `method`; kPermissionDenied otherwise
   // (the message names the method and the group, never other users' data).
   Status CheckAdmin(const sdbus::Message& call, const std::string& method);
+  // The same question without refusing: what a read-only method may show.
+  bool IsCallerAdmin(const sdbus::Message& call, const std::string& method);
 
   // The pure decision, for tests: root, or one of `gids` is the admin group's gid.
   static bool IsAdmin(uid_t uid, const std::vector<gid_t>& gids, const std::string& admin_group);
 
  private:
+  Status Check(const sdbus::Message& call, const std::string& method, bool log_refusal);
+
   std::function<std::string()> admin_group_;
   struct Caller {
     uid_t uid = 0;

@@ -83,6 +83,11 @@ void Poster::Run(const std::function<void()>& task) {
   if (pump_) pump_->Kick();
 }
 
+bool Manager::CallerIsAdmin(const char* method) {
+  const sdbus::Message* call = getObject().getCurrentlyProcessedMessage();
+  return call != nullptr && access_.IsCallerAdmin(*call, method);
+}
+
 void Manager::RequireAdmin(const char* method) {
   const sdbus::Message* call = getObject().getCurrentlyProcessedMessage();
   if (!call) throw sdbus::Error(kErrorPermissionDenied, "no caller");
@@ -173,9 +178,14 @@ void Manager::ListJobs(
   Guarded("ListJobs", [&] {
     auto page = queue_.List(OrThrow(ParseJobFilter(filter)));
     if (!page) throw ToDbusError(page.error());
+    // A job's error may quote its document (personal data): for admins only.
+    const bool admin = CallerIsAdmin("ListJobs");
     std::vector<std::map<std::string, sdbus::Variant>> jobs;
     jobs.reserve(page->jobs.size());
-    for (const Job& job : page->jobs) jobs.push_back(JobToVariants(job, false));
+    for (const Job& job : page->jobs) {
+      jobs.push_back(JobToVariants(job, false));
+      if (!admin) jobs.back().erase("last_error");
+    }
     result.returnResults(jobs, page->next_after_id.value_or(0));
   });
 }
@@ -184,6 +194,7 @@ void Manager::ShowJob(sdbus::Result<std::map<std::string, sdbus::Variant>,
                                     std::vector<std::map<std::string, sdbus::Variant>>>&& result,
                       std::int64_t job_id) {
   Guarded("ShowJob", [&] {
+    RequireAdmin("ShowJob");  // the document: client names, e-mails, amounts
     auto detail = queue_.Show(job_id);
     if (!detail) throw ToDbusError(detail.error());
     std::vector<std::map<std::string, sdbus::Variant>> attempts;

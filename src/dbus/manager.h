@@ -162,6 +162,8 @@ class Manager final : public sdbus::AdaptorInterfaces<org::xerod::Xerod1::Manage
   void SetPaused(const char* method, sdbus::Result<>&& result, std::string connection, bool paused);
   // Throws sdbus::Error PermissionDenied unless the current caller is an admin.
   void RequireAdmin(const char* method);
+  // Whether the caller is root or in the admin group (no error).
+  bool CallerIsAdmin(const char* method);
   void ScheduleCountsRefresh();
   // Documents per minute Xero's limits allow for the connections that may send
   // now (active, not paused or parked): min(app_per_minute, per_minute x n) x

@@ -121,6 +121,35 @@ TEST_F(AccessTest, RealPolicyLetsRootMutateAndOthersOnlyRead) {
   EXPECT_NE(out.find("Rejected send message"), std::string::npos) << out;
 }
 
+// Invoice contents are personal data: the document (ShowJob) and job errors
+// (they may quote it) are for root and the admin group; everyone else still
+// sees the jobs, their states and counts.
+TEST_F(AccessTest, PersonalDataIsForAdminsOnly) {
+  Start(SourceDir() + "/etc/dbus-1/system.d/org.xerod.Xerod1.conf");
+  JobQueue& queue = service_->queue();
+  auto job = queue.Enqueue(NewJob{.connection = "acme",
+                                  .kind = DocumentType::kInvoice,
+                                  .source_id = "inv-1",
+                                  .payload = R"({"client":{"name":"Jane Doe"}})"});
+  ASSERT_TRUE(job.has_value());
+  auto claimed = queue.Claim("acme", 1);
+  ASSERT_TRUE(claimed.has_value() && claimed->jobs.size() == 1);
+  ASSERT_TRUE(queue.Complete(
+      {JobOutcome::Permanent(job->job_id, "Contact Jane Doe <jane@doe.test> is archived")}));
+  const std::string id = std::to_string(job->job_id);
+  std::string out;
+  EXPECT_EQ(Ctl("job show " + id, true, &out), 1) << out;
+  EXPECT_NE(out.find("Rejected send message"), std::string::npos) << out;  // the bus said no
+  EXPECT_EQ(Ctl("--json job list", true, &out), 0) << out;
+  EXPECT_NE(out.find("\"state\":\"dead\""), std::string::npos) << out;
+  EXPECT_EQ(out.find("Jane"), std::string::npos) << out;
+  EXPECT_EQ(out.find("last_error"), std::string::npos) << out;
+  // Root sees all of it.
+  EXPECT_EQ(Ctl("--json job list", false, &out), 0) << out;
+  EXPECT_NE(out.find("Jane Doe"), std::string::npos) << out;
+  EXPECT_EQ(Ctl("job show " + id, false, &out), 0) << out;
+}
+
 TEST_F(AccessTest, DaemonRefusesNonAdminsThatPassThePolicy) {
   std::string permissive = dir_.File("permissive.conf");
   WriteFile(permissive, R"(<busconfig>
@@ -135,6 +164,10 @@ TEST_F(AccessTest, DaemonRefusesNonAdminsThatPassThePolicy) {
       << out;
   EXPECT_EQ(Ctl("reload", true, &out), 1) << out;
   EXPECT_NE(out.find("Reload needs root"), std::string::npos) << out;
+  EXPECT_EQ(Ctl("job show 1", true, &out), 1) << out;
+  EXPECT_NE(out.find("ShowJob needs root"), std::string::npos) << out;
+  EXPECT_EQ(Ctl("notification list", true, &out), 1) << out;
+  EXPECT_NE(out.find("ListNotifications needs root"), std::string::npos) << out;
   EXPECT_EQ(Ctl("connection disconnect acme", true, &out), 1) << out;
   EXPECT_NE(out.find("DisconnectConnection needs root"), std::string::npos) << out;
   EXPECT_EQ(Ctl("email test", true, &out), 1) << out;
