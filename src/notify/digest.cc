@@ -123,7 +123,10 @@ Digests::Digests(boost::asio::io_context& io, Store& store, Outbox& outbox, Noti
       window_(window),
       audience_(std::move(audience)) {}
 
-Digests::~Digests() { *alive_ = false; }
+Digests::~Digests() {
+  *alive_ = false;
+  in_flight_.Close();  // its writes use the outbox: done before anything goes
+}
 
 void Digests::Start() {
   std::vector<std::string> pending;
@@ -172,6 +175,7 @@ void Digests::Close(const std::string& connection) {
   Audience audience = audience_(connection);
   const TimePoint now = clock_.Now();
   auto told = std::make_shared<Result<int>>(0);
+  in_flight_.Add();
   store_.Write(
       // The outbox outlives this object's writes (the daemon stops the store last).
       [&outbox = outbox_, told, connection, audience, opened, now](store::Db& db) -> Status {
@@ -180,7 +184,10 @@ void Digests::Close(const std::string& connection) {
         return Ok();
       },
       [this, alive = alive_, told, connection](const Status& s) {
-        boost::asio::post(io_, [this, alive, told, connection, s] {
+        // `io_` outlives this object (the daemon's loop); the task checks `alive`.
+        boost::asio::io_context& io = io_;
+        in_flight_.Done();
+        boost::asio::post(io, [this, alive, told, connection, s] {
           if (!*alive) return;
           if (!s) return spdlog::error("digest for {}: {}", connection, s.error().message());
           if (**told > 0) {

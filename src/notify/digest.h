@@ -19,6 +19,7 @@
 
 #include "notify/notifier.h"
 #include "notify/outbox.h"
+#include "store/in_flight.h"
 #include "xerod/asio_fwd.h"
 #include "xerod/clock.h"
 
@@ -66,6 +67,7 @@ class Digests {
   struct Window;
   std::map<std::string, std::unique_ptr<Window>> open_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  store::InFlight in_flight_;  // writes on the store's thread
 };
 
 }  // namespace xerod::notify

@@ -36,8 +36,12 @@ void Notifier::SetMailer(Mailer* mailer, std::string why_not) {
   why_not_ = std::move(why_not);
   // A message on the wire with the old mailer will never report (the mailer
   // drops its callbacks when it goes): it is still queued and goes again.
+  // (One whose outcome is being written finishes that first.)
   ++generation_;
-  sending_ = false;
+  if (on_the_wire_) {
+    on_the_wire_ = false;
+    sending_ = false;
+  }
   if (mailer_ == nullptr) return;
   outbox_.RetryAllNow([this, alive = alive_](Status s) {
     if (!*alive) return;
@@ -77,11 +81,13 @@ void Notifier::SendNext() {
   }
   if (due->empty()) return ArmTimer();
   sending_ = true;
+  on_the_wire_ = true;
   Notification n = std::move(due->front());
   MailMessage message = n.message;
   mailer_->Send(std::move(message),
                 [this, alive = alive_, n, generation = generation_](Result<MailReceipt> r) {
                   if (!*alive || generation != generation_) return;
+                  on_the_wire_ = false;
                   OnSent(n, std::move(r));
                 });
 }

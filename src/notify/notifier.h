@@ -67,7 +67,8 @@ class Notifier {
   NotifierOptions options_;
   Mailer* mailer_ = nullptr;
   std::string why_not_;
-  bool sending_ = false;
+  bool sending_ = false;      // a message is being sent or its outcome written
+  bool on_the_wire_ = false;  // ... and the mailer has not answered yet
   bool stopped_ = false;
   bool kicked_ = false;
   std::uint64_t generation_ = 0;  // of mailer_: a late answer of an older one is ignored
