@@ -191,6 +191,16 @@ void Monitor::Arm() {
 void Monitor::Tick() {
   if (stopped_) return;
   const std::size_t room = stats_.in_flight >= kMaxInFlight ? 0 : kMaxInFlight - stats_.in_flight;
+  if (room == 0) {
+    // Xero is slow to answer: look again shortly (the plan moves what waits
+    // too long to its next slot) rather than spin on a due time in the past.
+    timer_->timer.expires_after(std::chrono::milliseconds(100));
+    timer_->timer.async_wait([this, alive = alive_](const boost::system::error_code& ec) {
+      if (ec || !*alive) return;
+      Tick();
+    });
+    return;
+  }
   for (const std::string& name : plan_.TakeDue(deps_.clock.Now(), std::min(room, kMaxPerTick))) {
     RunCheck(name, nullptr);
   }
