@@ -37,6 +37,11 @@ minute) and not /connections; xerod's limiter also counts only the API calls.
           Allows intervals down to a few seconds.
   xero    Xero's limits everywhere; needs N / interval-in-minutes < 10,000
           (e.g. interval >= 120 s for 10,000 connections).
+The CPU extrapolation for a production config needs `--limits xero`: with the
+app limit raised, xerod's app-wide fairness check (RateLimiter::AppFairnessWait,
+a scan of every tenant per API call while fewer app slots are free than there
+are tenants) returns early, and a check costs about a fifth as much
+(docs/monitor-bench.md).
 
 Runs on a private session bus (dbus-run-session) in a temporary directory.
 Python stdlib only (and sqlite3); run with /usr/bin/python3.

@@ -51,7 +51,8 @@ class MonitorE2eTest : public ::testing::Test {
                            "\n"
                            "monitor: {interval: 1s, failure_threshold: 2}\n"
                            "notify: {admins: [ops@xerod.test], repeat_interval: " +
-                           repeat_ + ", digest_window: 2s}\n"
+                           repeat_ +
+                           ", digest_window: 2s}\n"
                            "smtp: {url: \"smtp://127.0.0.1:" +
                            std::to_string(smtp_port_) +
                            "\", tls: none, from: \"xerod <xerod@xerod.test>\"}\n"
