@@ -21,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "xerod/clock.h"
 #include "xerod/config.h"
@@ -123,11 +124,15 @@ class RateLimiter {
   enum class Mode { kAcquire, kPeek };
   std::optional<Duration> Admit(std::string_view tenant, TimePoint now, int n, Mode mode);
   Tenant& Get(std::string_view tenant);
+  // Marks `t` as contending for app slots until `until`.
+  void Contend(Tenant& t, TimePoint until);
   std::optional<Duration> AppFairnessWait(Tenant& t, TimePoint now, int n, int app_free);
 
   XeroLimits limits_;
   RateLimiterOptions options_;
   std::map<std::string, std::unique_ptr<Tenant>, std::less<>> tenants_;
+  // Tenants that asked for app slots within the contender grace (pruned lazily).
+  std::vector<Tenant*> contenders_;
   std::unique_ptr<App> app_;
 };
 

@@ -239,10 +239,38 @@ void Monitor::RunCheck(const std::string& name, std::function<void(Result<CheckR
   CheckGrant(run);
 }
 
-void Monitor::CheckGrant(std::shared_ptr<Run> run) {
+void Monitor::GrantTenants(std::int64_t token_set_id, bool fresh, TenantsDone done) {
+  // One GET /connections per token set, shared by its connections: a recent
+  // answer (younger than half an interval) is reused, and checks that ask
+  // while one is on the wire wait for it. An on-demand check asks afresh.
+  const TimePoint now = deps_.clock.Now();
+  GrantView& view = grants_[token_set_id];
+  if (!fresh && view.tenants && now - view.at < config_.interval / 2) {
+    return done(*view.tenants);
+  }
+  view.waiting.push_back(std::move(done));
+  if (view.waiting.size() > 1) return;
   ++stats_.tenant_calls;
   deps_.connections.GrantTenants(
-      run->info.token_set_id,
+      token_set_id,
+      [this, alive = alive_, token_set_id](Result<std::vector<ConnectionManager::Tenant>> tenants) {
+        if (!*alive) return;
+        GrantView& v = grants_[token_set_id];
+        if (tenants) {
+          v.tenants = *tenants;
+          v.at = deps_.clock.Now();
+        } else {
+          v.tenants.reset();
+        }
+        auto waiting = std::move(v.waiting);
+        v.waiting.clear();
+        for (auto& w : waiting) w(tenants);
+      });
+}
+
+void Monitor::CheckGrant(std::shared_ptr<Run> run) {
+  GrantTenants(
+      run->info.token_set_id, static_cast<bool>(run->done),
       [this, alive = alive_, run](Result<std::vector<ConnectionManager::Tenant>> tenants) {
         if (!*alive) return;
         if (!tenants) {

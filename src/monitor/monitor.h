@@ -30,6 +30,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,9 +39,9 @@
 #include "xerod/asio_fwd.h"
 #include "xerod/config.h"
 #include "xerod/connection.h"
+#include "xerod/connection_manager.h"
 
 namespace xerod {
-class ConnectionManager;
 class JobQueue;
 class XeroClient;
 namespace notify {
@@ -112,6 +113,9 @@ class Monitor {
   void Arm();
   void Tick();
   void RunCheck(const std::string& name, std::function<void(Result<CheckReport>)> done);
+  using Tenants = std::vector<ConnectionManager::Tenant>;
+  using TenantsDone = std::function<void(const Result<Tenants>&)>;
+  void GrantTenants(std::int64_t token_set_id, bool fresh, TenantsDone done);
   void CheckGrant(std::shared_ptr<Run> run);
   void CheckOrganisation(std::shared_ptr<Run> run);
   void Finish(std::shared_ptr<Run> run, CheckResult result, std::string detail);
@@ -126,6 +130,13 @@ class Monitor {
   StateSignal signal_;
   CheckPlan plan_;
   std::map<std::string, Health> health_;
+  // The newest GET /connections answer per token set, and who waits for one.
+  struct GrantView {
+    std::optional<Tenants> tenants;
+    TimePoint at;
+    std::vector<TenantsDone> waiting;
+  };
+  std::map<std::int64_t, GrantView> grants_;
   struct Timer;
   std::unique_ptr<Timer> timer_;
   bool stopped_ = true;
