@@ -204,6 +204,20 @@ INSTANTIATE_TEST_SUITE_P(Table, BadConfigTest, ::testing::ValuesIn(kBadCases),
                            return std::string(param.param.name);
                          });
 
+// Found by fuzz/config_fuzz.cc: yaml-cpp quotes the offending character, which
+// reached the message raw (a line break split the error over two lines).
+TEST(BadConfigTest, YamlSyntaxErrorsShowControlCharactersEscaped) {
+  EXPECT_EQ(
+      Errors("a: \"\\\x1b[31m\"\n"),
+      std::vector<std::string>{"t.yaml:1:7: YAML syntax error: unknown escape character: \\x1b"});
+  // The fuzzer's input: NUL bytes in a plain scalar.
+  auto c =
+      ParseConfig(std::string("smtp:\n  url: smtps://m.example.com\0\0\0\xf7\n", 39), "t.yaml");
+  ASSERT_FALSE(c.has_value());
+  ASSERT_EQ(c.error().size(), 1u);
+  EXPECT_EQ(c.error()[0].message.find('\0'), std::string::npos) << c.error()[0].message;
+}
+
 TEST(BadConfigTest, ManyErrorsAreAllReportedInFileOrder) {
   // Written so that the walk order (sections, then cross-field checks) differs from
   // file order: every error must still come out sorted by position.
