@@ -86,14 +86,16 @@ std::vector<std::string> SplitSpaces(std::string_view text) {
 
 // "Name: t1 t2 ...\r\n", starting a continuation line (CRLF SP) before a token
 // that would make the current line longer than kMaxLine. Unfolding (removing
-// each CRLF) gives back the tokens joined by single spaces.
+// each CRLF) gives back the tokens joined by single spaces. Never before an
+// empty token (from a run of spaces): the line it starts could hold nothing
+// but white space, which RFC 5322 3.2.2 does not allow.
 std::string Fold(std::string_view name, const std::vector<std::string>& tokens) {
   std::string out(name);
   out += ':';
   std::size_t line = out.size();
   bool first = true;
   for (const std::string& token : tokens) {
-    if (!first && line + 1 + token.size() > kMaxLine) {
+    if (!first && !token.empty() && line + 1 + token.size() > kMaxLine) {
       out += "\r\n ";
       line = 1;
     } else {

@@ -153,6 +153,21 @@ TEST(HeaderTest, NonAsciiSubjectIsEncodedBetweenCharacters) {
   }
 }
 
+// Found by fuzz/mail_message_fuzz.cc: a space after a word that filled the line
+// to 78 octets was folded onto a line of its own ("\r\n \r\n").
+TEST(HeaderTest, NoFoldedLineIsOnlyWhiteSpace) {
+  for (const std::string& subject :
+       {std::string(69, 'x') + " ", std::string(69, 'x') + "  " + std::string(77, 'y'),
+        "a " + std::string(66, 'x') + "   b"}) {
+    std::string header = UnstructuredHeader("Subject", subject);
+    EXPECT_EQ(header.find("\r\n \r\n"), std::string::npos) << header;
+    for (const std::string& line : Lines(header)) {
+      EXPECT_NE(line.find_first_not_of(' '), std::string::npos) << header;
+    }
+    EXPECT_EQ(DecodeHeaderValue(header), subject);
+  }
+}
+
 TEST(HeaderTest, TextThatLooksEncodedIsEncoded) {
   std::string header = UnstructuredHeader("Subject", "=?UTF-8?B?aGk=?=");
   EXPECT_EQ(DecodeHeaderValue(header), "=?UTF-8?B?aGk=?=");
