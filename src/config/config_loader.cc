@@ -27,29 +27,6 @@ std::unexpected<ConfigErrors> OneError(const std::string& file, int line, int co
 
 using config::Fd;
 
-// yaml-cpp puts the offending input character in some messages ("unknown escape
-// character: " + c); a control character there would break FormatConfigErrors'
-// one line per error and reach the terminal raw. Escaped as Reader::Describe does.
-std::string EscapeControls(std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (char c : text) {
-    auto u = static_cast<unsigned char>(c);
-    if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (u < 0x20 || u == 0x7f) {
-      out += "\\x";
-      out += kHex[u >> 4];
-      out += kHex[u & 0xf];
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 // The whole file, or a message saying why it cannot be read.
 std::expected<std::string, std::string> ReadWholeFile(const std::string& path) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
@@ -114,7 +91,8 @@ std::expected<Config, ConfigErrors> ParseConfig(const std::string& text, const s
   } catch (const YAML::Exception& e) {
     int line = e.mark.line < 0 ? 0 : e.mark.line + 1;
     int column = e.mark.column < 0 ? 0 : e.mark.column + 1;
-    return OneError(name, line, column, "YAML syntax error: " + EscapeControls(e.msg));
+    return OneError(name, line, column,
+                    "YAML syntax error: " + config::Reader::EscapeControls(e.msg));
   } catch (const std::exception& e) {
     return OneError(name, 0, 0, std::string("cannot parse: ") + e.what());
   } catch (...) {

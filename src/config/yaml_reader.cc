@@ -61,11 +61,11 @@ void Reader::Error(const YAML::Node& at, const std::string& path, std::string me
 }
 
 void Reader::WarnAt(int line, int column, const std::string& path, std::string message) {
-  warnings_.push_back(ConfigError{file_, line, column, path, std::move(message)});
+  warnings_.push_back(ConfigError{file_, line, column, path, EscapeControls(message)});
 }
 
 void Reader::ErrorAt(int line, int column, const std::string& path, std::string message) {
-  errors_.push_back(ConfigError{file_, line, column, path, std::move(message)});
+  errors_.push_back(ConfigError{file_, line, column, path, EscapeControls(message)});
 }
 
 void Reader::Map(const YAML::Node& node, const std::string& path,
@@ -217,6 +217,27 @@ std::string Reader::Describe(const YAML::Node& node) {
 std::string Reader::Join(const std::string& parent, const std::string& key) {
   if (IsIdentifier(key)) return parent.empty() ? key : parent + "." + key;
   return parent + "[\"" + Escape(key) + "\"]";
+}
+
+std::string Reader::EscapeControls(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (u < 0x20 || u == 0x7f) {
+      out += "\\x";
+      out += kHex[u >> 4];
+      out += kHex[u & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  return out;
 }
 
 bool Reader::EqualsIgnoreCase(std::string_view a, std::string_view b) const {

@@ -82,6 +82,10 @@ class Reader {
   static std::string Describe(const YAML::Node& node);
   // "parent.key" or parent["odd key"] when the key is not a plain identifier.
   static std::string Join(const std::string& parent, const std::string& key);
+  // `text` with control characters written as \n, \t or \xNN: an error message
+  // stays on one line and sends nothing raw to a terminal. Error() and ErrorAt()
+  // apply it to every message (some quote file paths or yaml-cpp's words).
+  static std::string EscapeControls(std::string_view text);
 
  private:
   bool EqualsIgnoreCase(std::string_view a, std::string_view b) const;

@@ -218,6 +218,14 @@ TEST(BadConfigTest, YamlSyntaxErrorsShowControlCharactersEscaped) {
   EXPECT_EQ(c.error()[0].message.find('\0'), std::string::npos) << c.error()[0].message;
 }
 
+// Found by fuzz/config_fuzz.cc: LoadSecret's message quotes the file name as given.
+TEST(BadConfigTest, SecretFileNameIsShownEscaped) {
+  EXPECT_EQ(
+      Errors("xero: {client_secret_file: \"/nonexistent/a\\x1bb\\nc\"}\n"),
+      std::vector<std::string>{"t.yaml:1:28: xero.client_secret_file: cannot open secret file "
+                               "/nonexistent/a\\x1bb\\nc: No such file or directory"});
+}
+
 TEST(BadConfigTest, ManyErrorsAreAllReportedInFileOrder) {
   // Written so that the walk order (sections, then cross-field checks) differs from
   // file order: every error must still come out sorted by position.
