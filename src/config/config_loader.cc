@@ -4,11 +4,14 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <yaml-cpp/eventhandler.h>
 
 #include <array>
 #include <cerrno>
 #include <cstring>
 #include <exception>
+#include <optional>
+#include <sstream>
 
 #include "config/config_tree.h"
 #include "config/fd.h"
@@ -26,6 +29,56 @@ std::unexpected<ConfigErrors> OneError(const std::string& file, int line, int co
 }
 
 using config::Fd;
+
+// Sees where each YAML document starts, building nothing.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { Seen(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { Seen(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    Seen(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    Seen(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    Seen(mark);
+  }
+  void OnMapEnd() override {}
+
+  std::optional<YAML::Mark> first;  // of the document just handled
+
+ private:
+  void Seen(const YAML::Mark& mark) {
+    if (!first) first = mark;
+  }
+};
+
+// YAML::LoadAll, after checking that it ends. yaml-cpp 0.7's LoadAll loops
+// forever on some malformed input (e.g. "&a x ]=" ... found by
+// fuzz/config_fuzz.cc), adding a null document at the same place each time
+// until memory runs out (fixed upstream in yaml-cpp PR #1319). The same walk
+// without building nodes stops there with a syntax error instead.
+std::vector<YAML::Node> LoadDocuments(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  std::optional<YAML::Mark> previous;
+  while (true) {
+    DocumentStarts starts;
+    if (!parser.HandleNextDocument(starts)) break;
+    if (starts.first && previous && starts.first->pos == previous->pos) {
+      throw YAML::ParserException(*starts.first, "unexpected character");
+    }
+    previous = starts.first;
+  }
+  return YAML::LoadAll(text);
+}
 
 // The whole file, or a message saying why it cannot be read.
 std::expected<std::string, std::string> ReadWholeFile(const std::string& path) {
@@ -74,7 +127,7 @@ std::string FormatConfigErrors(const ConfigErrors& errors) {
 
 std::expected<Config, ConfigErrors> ParseConfig(const std::string& text, const std::string& name) {
   try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(text);
+    std::vector<YAML::Node> docs = LoadDocuments(text);
     config::Reader reader(name);
     Config config;
     config.source = name;

@@ -226,6 +226,19 @@ TEST(BadConfigTest, SecretFileNameIsShownEscaped) {
                                "/nonexistent/a\\x1bb\\nc: No such file or directory"});
 }
 
+// Found by fuzz/config_fuzz.cc: yaml-cpp 0.7's LoadAll never returned on this
+// input, adding null documents until memory ran out.
+TEST(BadConfigTest, InputThatLoopsYamlCppIsASyntaxError) {
+  for (const char* yaml : {"&at)a0m, batch_sizsss]=\n", ",\n"}) {
+    std::vector<std::string> errors = Errors(yaml);
+    ASSERT_EQ(errors.size(), 1u) << yaml;
+    EXPECT_NE(errors[0].find(": YAML syntax error: "), std::string::npos) << errors[0];
+  }
+  // Several documents are still counted (and refused).
+  EXPECT_EQ(Errors("database: /a.db\n---\nb: 2\n"),
+            std::vector<std::string>{"t.yaml:3:1: a config file holds one YAML document (got 2)"});
+}
+
 TEST(BadConfigTest, ManyErrorsAreAllReportedInFileOrder) {
   // Written so that the walk order (sections, then cross-field checks) differs from
   // file order: every error must still come out sorted by position.
