@@ -50,8 +50,10 @@ for t in $targets; do
   mkdir -p "$work/$t"
   cp -r "fuzz/corpus/$t/." "$work/$t/"
   start=$(date +%s)
-  # -timeout: an input that takes 10 s is a hang, reported like a crash.
-  if "$build_dir/fuzz/${t}_fuzz" -max_total_time="$seconds" -timeout=10 -print_final_stats=1 \
+  # -timeout: an input that takes 10 s is a hang, reported like a crash. The outer
+  # timeout bounds libFuzzer's own reports (an out-of-memory report can take minutes).
+  if timeout -k 10 $((2 * seconds + 300)) \
+      "$build_dir/fuzz/${t}_fuzz" -max_total_time="$seconds" -timeout=10 -print_final_stats=1 \
       -artifact_prefix="$artifacts/$t-" "$work/$t" >"$work/$t.log" 2>&1; then
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$t.log")
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/$t.log")
