@@ -168,14 +168,14 @@ void CheckAnswer(const Input& in, const XeroResult& r, bool read) {
     if (!resp.body.empty() && !r.body.is_object()) FUZZ_CHECK(!r.messages.empty(), shown);
   }
   FUZZ_CHECK(r.ok() == (s >= 200 && s < 300 && !unparsable), shown);
-  // Per-element results mirror the collection they came from.
-  if (!r.collection.empty()) {
+  // Per-element results mirror the collection they came from (whose name may be "").
+  if (!r.elements.empty()) {
     FUZZ_CHECK(r.body.is_object() && r.body.contains(r.collection) &&
                    r.body[r.collection].is_array() &&
                    r.body[r.collection].size() == r.elements.size(),
                shown);
   } else {
-    FUZZ_CHECK(r.elements.empty(), shown);
+    FUZZ_CHECK(r.collection.empty(), shown);
   }
   for (std::size_t i = 0; i < r.elements.size(); ++i) {
     const XeroElement& e = r.elements[i];
