@@ -352,7 +352,8 @@ TEST_F(MonitorE2eTest, KilledAtRandomWhileSendingNoNotificationIsLost) {
       std::chrono::seconds(60)))
       << sink_->Count() << " message(s)";
   ASSERT_TRUE(WaitFor([&] {
-    for (const auto& n : CtlJson("notification list")["notifications"]) {
+    json all = CtlJson("notification list");  // a range-for over a temporary's member dangles
+    for (const auto& n : all["notifications"]) {
       if (n["state"] != "sent") return false;
     }
     return true;
