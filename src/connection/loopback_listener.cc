@@ -12,6 +12,8 @@
 #include <charconv>
 #include <optional>
 
+#include "xerod/html.h"
+
 namespace xerod::connection {
 
 namespace asio = boost::asio;
@@ -69,34 +71,6 @@ std::optional<RequestLine> ParseRequestLine(std::string_view head) {
     return std::nullopt;
   }
   return RequestLine{line.substr(0, sp1), line.substr(sp1 + 1, sp2 - sp1 - 1)};
-}
-
-// The text may quote what the redirect carried (Xero's error_description).
-std::string HtmlEscaped(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
 }
 
 std::string Page(std::string_view status, std::string_view text) {

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 // xerod-ctl notification list: the e-mail outbox.
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
 
 #include "ctl/client.h"
 #include "ctl/commands.h"
@@ -9,6 +12,8 @@
 
 namespace xerod::ctl {
 namespace {
+
+using nlohmann::json;
 
 struct NotificationListOptions {
   std::string state;

@@ -123,33 +123,6 @@ std::string OneLine(std::string_view text) {
   return out;
 }
 
-std::string HtmlEscaped(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 void MailBody::Heading(std::string text) {
   blocks_.push_back({.kind = Kind::kHeading, .labels = {OneLine(text)}, .rows = {}});
 }

@@ -10,14 +10,13 @@
 #include <utility>
 #include <vector>
 
+#include "xerod/html.h"
+
 namespace xerod::notify {
 
 // `text` with every control character (C0, DEL, C1, U+2028, U+2029) replaced by
 // a space: the one-line form of a value that came from outside.
 std::string OneLine(std::string_view text);
-
-// `text` with & < > " ' replaced by character references.
-std::string HtmlEscaped(std::string_view text);
 
 // A run of text inside a paragraph; `code` marks a command to type (monospace
 // in HTML, never broken across lines in text).
