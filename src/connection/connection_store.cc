@@ -6,7 +6,7 @@
 #include <optional>
 
 #include "connection/connection_tables.h"
-#include "store/in_flight.h"
+#include "store/module_io.h"
 #include "xerod/connection.h"
 #include "xerod/store.h"
 
@@ -22,31 +22,21 @@ class ConnectionStore::Impl {
 
   template <typename T>
   Result<T> Read(const std::function<Result<T>(ConnectionTables&)>& work) {
-    std::optional<Result<T>> result;
-    Status s = store_.Read([&](store::Db& db) -> Status {
+    return store::ReadResult<T>(store_, [&](store::Db& db) {
       if (!reader_) reader_.emplace(db, clock_);
-      result.emplace(work(*reader_));
-      return result->has_value() ? Ok() : Status(Fail(result->error()));
+      return work(*reader_);
     });
-    if (!s) return Fail(s.error());
-    return std::move(*result);
   }
 
   template <typename T>
   void Write(std::function<Result<T>(ConnectionTables&)> work, Callback<T> done) {
-    auto slot = std::make_shared<std::optional<Result<T>>>();
-    in_flight_.Add();
-    store_.Write(
-        [this, slot, work = std::move(work)](store::Db& db) -> Status {
+    store::WriteThen<T>(
+        store_, in_flight_, complete_on_,
+        [this, work = std::move(work)](store::Db& db) {
           if (!writer_) writer_.emplace(db, clock_);
-          slot->emplace(work(*writer_));
-          return (*slot)->has_value() ? Ok() : Status(Fail((*slot)->error()));
+          return work(*writer_);
         },
-        [this, slot, done = std::move(done)](const Status& s) {
-          if (!s) slot->emplace(Fail(s.error()));
-          Dispatch(complete_on_, in_flight_.Guarded([slot, done] { done(std::move(**slot)); }));
-          in_flight_.Done();
-        });
+        std::move(done));
   }
 
   Store& store_;

@@ -349,7 +349,9 @@ void Monitor::Finish(std::shared_ptr<Run> run, CheckResult result, std::string d
   Decision d = Decide(stored, result, detail, config_.failure_threshold);
   health_[name] = d.next;
   if (!d.changed) {
-    Reconcile(name);
+    // Nothing changed: only a broken connection may be due a reminder (a
+    // restored notice follows a change, or the start-up reconcile).
+    if (Broken(StateOf(d.next))) Reconcile(name);
     return report();
   }
   const ConnectionState state = StateOf(d.next);
@@ -422,10 +424,10 @@ std::vector<std::string> Monitor::Recipients(const std::string& name) const {
 }
 
 void Monitor::Reconcile(const std::string& name) {
+  auto to = Recipients(name);
+  if (to.empty()) return;  // nobody to tell
   auto info = deps_.store.Get(name);
   if (!info || ByAdministrator(*info)) return;
-  auto to = Recipients(name);
-  if (to.empty()) return;  // nobody to tell (logged at start-up by the config check)
   auto last = deps_.outbox.LastConnectionNotice(name);
   if (!last) return spdlog::error("monitor: {}: {}", name, last.error().message());
   const TimePoint now = deps_.clock.Now();

@@ -5,11 +5,11 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
 #include "notify/messages.h"
+#include "store/module_io.h"
 #include "store/sqlite.h"
 #include "xerod/store.h"
 
@@ -174,27 +174,18 @@ void Digests::Close(const std::string& connection) {
   open_.erase(it);
   Audience audience = audience_(connection);
   const TimePoint now = clock_.Now();
-  auto told = std::make_shared<Result<int>>(0);
-  in_flight_.Add();
-  store_.Write(
-      // The outbox outlives this object's writes (the daemon stops the store last).
-      [&outbox = outbox_, told, connection, audience, opened, now](store::Db& db) -> Status {
-        *told = WriteDigest(db, outbox, connection, audience, opened, now);
-        if (!*told) return Fail(told->error());
-        return Ok();
+  // Its writes use the outbox, which outlives them: ~Digests waits for them.
+  store::WriteThen<int>(
+      store_, in_flight_, LoopExecutor(io_),
+      [&outbox = outbox_, connection, audience, opened, now](store::Db& db) {
+        return WriteDigest(db, outbox, connection, audience, opened, now);
       },
-      [this, alive = alive_, told, connection](const Status& s) {
-        // `io_` outlives this object (the daemon's loop); the task checks `alive`.
-        boost::asio::io_context& io = io_;
-        in_flight_.Done();
-        boost::asio::post(io, [this, alive, told, connection, s] {
-          if (!*alive) return;
-          if (!s) return spdlog::error("digest for {}: {}", connection, s.error().message());
-          if (**told > 0) {
-            spdlog::info("connection {}: digest of {} failed cop(ies) queued", connection, **told);
-            notifier_.Kick();
-          }
-        });
+      [this, connection](Result<int> told) {
+        if (!told) return spdlog::error("digest for {}: {}", connection, told.error().message());
+        if (*told > 0) {
+          spdlog::info("connection {}: digest of {} failed cop(ies) queued", connection, *told);
+          notifier_.Kick();
+        }
       });
 }
 

@@ -6,7 +6,7 @@
 #include <mutex>
 
 #include "mail/message.h"
-#include "store/in_flight.h"
+#include "store/module_io.h"
 #include "store/sqlite.h"
 #include "xerod/store.h"
 
@@ -109,34 +109,14 @@ class Outbox::Impl {
       : store_(store), clock_(clock), domain_(std::move(domain)), complete_on_(complete_on) {}
   ~Impl() { in_flight_.Close(); }
 
-  // `work` on the writer thread; `done` on complete_on_.
   template <typename T>
   void Write(std::function<Result<T>(store::Db&)> work, Callback<T> done) {
-    auto slot = std::make_shared<std::optional<Result<T>>>();
-    in_flight_.Add();
-    store_.Write(
-        [slot, work = std::move(work)](store::Db& db) -> Status {
-          slot->emplace(work(db));
-          return (*slot)->has_value() ? Ok() : Status(Fail((*slot)->error()));
-        },
-        [this, slot, done = std::move(done)](const Status& s) {
-          if (!s) slot->emplace(Fail(s.error()));
-          Dispatch(complete_on_, in_flight_.Guarded([slot, done] {
-            if (done) done(std::move(**slot));
-          }));
-          in_flight_.Done();
-        });
+    store::WriteThen<T>(store_, in_flight_, complete_on_, std::move(work), std::move(done));
   }
 
   template <typename T>
   Result<T> Read(const std::function<Result<T>(store::Db&)>& work) {
-    std::optional<Result<T>> out;
-    Status s = store_.Read([&](store::Db& db) -> Status {
-      out.emplace(work(db));
-      return out->has_value() ? Ok() : Status(Fail(out->error()));
-    });
-    if (!s) return Fail(s.error());
-    return std::move(*out);
+    return store::ReadResult<T>(store_, work);
   }
 
   std::string Domain() {
