@@ -85,14 +85,17 @@ void CheckErrorPath(const Error& error, DocumentType type, const json& value) {
   if (m.starts_with("document: ")) return;
   FUZZ_CHECK(value.is_object(), "a field error for a non-object: " + Shown(m));
   const auto& known = type == DocumentType::kInvoice ? kInvoiceFields : kPaymentFields;
-  // Top-level member name: up to '.', '[' or ": " (an unknown key may hold any of them,
-  // so any prefix that is a key of the input counts).
+  // Top-level member name: a known field followed by ": ", '.' or '['; or an unknown key
+  // of the input, as it is when it is a plain name, else quoted: ["a.b"] (shortened to
+  // 40 bytes like every value an error quotes).
   bool named = false;
   for (const auto& [key, member] : value.items()) {
-    if (m.starts_with(key) &&
-        (m.compare(key.size(), 2, ": ") == 0 || m[key.size()] == '.' || m[key.size()] == '[')) {
-      named = true;
-    }
+    bool plain = !key.empty() && key.find_first_not_of(
+                                     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                     "0123456789_") == std::string::npos;
+    std::string quoted = json(key.size() > 40 ? key.substr(0, 40) + "..." : key)
+                             .dump(-1, ' ', false, json::error_handler_t::replace);
+    if (m.starts_with((plain ? key : "[" + quoted + "]") + ": ")) named = true;
   }
   for (const std::string& key : known) {
     if (m.starts_with(key + ": ") || m.starts_with(key + ".") || m.starts_with(key + "[")) {
@@ -100,8 +103,12 @@ void CheckErrorPath(const Error& error, DocumentType type, const json& value) {
     }
   }
   FUZZ_CHECK(named, "no field path in " + Shown(m));
-  if (m.starts_with("lines[") && value.contains("lines") && value["lines"].is_array()) {
-    std::size_t index = std::stoul(m.substr(6));
+  // A line's error names its index, `lines[i]`, inside the array (an unknown key such as
+  // "lines[x" is named as it is and has no index).
+  std::size_t digits = m.find_first_not_of("0123456789", 6);
+  if (m.starts_with("lines[") && digits > 6 && digits != std::string::npos && m[digits] == ']' &&
+      value.contains("lines") && value["lines"].is_array()) {
+    std::size_t index = std::stoul(m.substr(6, digits - 6));
     FUZZ_CHECK(index < value["lines"].size(), Shown(m));
   }
 }

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "xerod/document.h"
@@ -60,7 +61,14 @@ std::unexpected<Error> FieldError(const std::string& path, const std::string& me
 FieldReader::FieldReader(const nlohmann::json& object, std::string path)
     : object_(object), path_(std::move(path)) {}
 
+// A plain name (every known field) joins the path with '.'; any other key (only an
+// unknown one can be, and it may hold '.', '[', spaces or control characters) is
+// quoted in brackets, `["lines[0]"]`, so a path never reads as another field's.
 std::string FieldReader::PathOf(const std::string& key) const {
+  bool plain = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  });
+  if (!plain) return path_ + "[" + Shown(key) + "]";
   return path_.empty() ? key : path_ + "." + key;
 }
 

@@ -132,6 +132,11 @@ INSTANTIATE_TEST_SUITE_P(
     Cases, InvalidDocumentTest,
     ::testing::Values(
         BadCase{"UnknownTopField", kInvoice, Invoice({{"colour", "red"}}), "colour: unknown field"},
+        // An unknown key that is not a plain name is quoted, so it cannot pass for a path.
+        BadCase{"UnknownOddTopField", kInvoice, Invoice({{"lines[0]", 1}}),
+                "[\"lines[0]\"]: unknown field"},
+        BadCase{"UnknownControlCharacterField", kInvoice, Invoice({{"a\nb", 1}}),
+                "[\"a\\nb\"]: unknown field"},
         BadCase{"UnknownLineField", kInvoice,
                 Invoice({{"lines",
                           {Line(json::object()), Line(json::object()), Line({{"vat", "1"}})}}}),
