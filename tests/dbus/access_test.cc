@@ -12,9 +12,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <string>
+#include <vector>
 
 #include "dbus/bus_fixture.h"
+#include "support/subprocess.h"
 
 namespace xerod::testing {
 namespace {
@@ -148,6 +152,49 @@ TEST_F(AccessTest, PersonalDataIsForAdminsOnly) {
   EXPECT_EQ(Ctl("--json job list", false, &out), 0) << out;
   EXPECT_NE(out.find("Jane Doe"), std::string::npos) << out;
   EXPECT_EQ(Ctl("job show " + id, false, &out), 0) << out;
+}
+
+// The JobStateChanged signal carries job errors, which may quote the document:
+// the policy lets only root and the admin group receive it. dbus-monitor
+// subscribes (a plain match rule: BecomeMonitor and eavesdropping are refused to
+// others on a system bus) as nobody and as root. The job's JobStateChanged is
+// emitted before pause's HoldChanged, and the bus keeps one sender's order, so
+// once nobody's monitor shows HoldChanged it would already show JobStateChanged.
+TEST_F(AccessTest, OnlyAdminsReceiveJobStateChanged) {
+  Start(SourceDir() + "/etc/dbus-1/system.d/org.xerod.Xerod1.conf");
+  if (access("/usr/bin/dbus-monitor", X_OK) != 0) GTEST_SKIP() << "needs dbus-monitor";
+  const std::vector<std::string> monitor = {"/usr/bin/dbus-monitor", "--system",
+                                            "type='signal',sender='org.xerod.Xerod1'"};
+  std::vector<std::string> as_nobody = {"/usr/bin/setpriv", "--reuid=nobody", "--regid=nogroup",
+                                        "--clear-groups"};
+  as_nobody.insert(as_nobody.end(), monitor.begin(), monitor.end());
+  Subprocess nobody(as_nobody, {}, dir_.File("monitor-nobody.log"));
+  Subprocess root(monitor, {}, dir_.File("monitor-root.log"));
+  // Each monitor prints the bus's NameAcquired once its match rules are in place.
+  ASSERT_TRUE(WaitFor([&] { return nobody.Output().find("NameAcquired") != std::string::npos; },
+                      std::chrono::seconds(10)))
+      << nobody.Output();
+  ASSERT_TRUE(WaitFor([&] { return root.Output().find("NameAcquired") != std::string::npos; },
+                      std::chrono::seconds(10)))
+      << root.Output();
+
+  auto job = service_->queue().Enqueue(NewJob{.connection = "acme",
+                                              .kind = DocumentType::kInvoice,
+                                              .source_id = "inv-1",
+                                              .payload = R"({"client":{"name":"Jane Doe"}})"});
+  ASSERT_TRUE(job.has_value());
+  std::string out;
+  ASSERT_EQ(Ctl("pause", false, &out), 0) << out;
+  auto saw = [](Subprocess& p, const char* member) {
+    return p.Output().find(std::string("member=") + member) != std::string::npos;
+  };
+  ASSERT_TRUE(WaitFor([&] { return saw(root, "HoldChanged"); }, std::chrono::seconds(10)))
+      << root.Output();
+  EXPECT_TRUE(saw(root, "JobStateChanged")) << root.Output();
+  ASSERT_TRUE(WaitFor([&] { return saw(nobody, "HoldChanged"); }, std::chrono::seconds(10)))
+      << nobody.Output();
+  EXPECT_FALSE(saw(nobody, "JobStateChanged")) << nobody.Output();
+  EXPECT_EQ(nobody.Output().find("inv-1"), std::string::npos) << nobody.Output();
 }
 
 TEST_F(AccessTest, DaemonRefusesNonAdminsThatPassThePolicy) {
