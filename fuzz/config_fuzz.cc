@@ -100,7 +100,7 @@ std::string Summary(const Config& c) {
   const SmtpConfig& m = c.smtp;
   s += "|" + std::to_string(m.enabled) + "," + m.url + "," + std::string(ToString(m.tls)) + "," +
        std::to_string(m.allow_cleartext) + "," + m.username + "," + m.password_file + "," + m.from +
-       "," + std::to_string(m.timeout.count());
+       "," + m.ca_file + "," + std::to_string(m.timeout.count());
   s += "|";
   for (const std::string& a : c.notify.admins) s += a + ",";
   s += std::to_string(c.notify.repeat_interval.count()) + "," +
@@ -177,6 +177,8 @@ void CheckAccepted(const Config& c, const std::string& name) {
     FUZZ_CHECK(config::IsMailbox(m.from), "smtp.from: " + Shown(m.from));
     FUZZ_CHECK(m.username.empty() == m.password_file.empty(), "smtp.username/password_file");
   }
+  FUZZ_CHECK(m.ca_file.empty() || m.ca_file.front() == '/', "smtp.ca_file: " + Shown(m.ca_file));
+  FUZZ_CHECK(x.ca_file.empty() || x.ca_file.front() == '/', "xero.ca_file: " + Shown(x.ca_file));
   CheckDuration(m.timeout, milliseconds(100), minutes(10), "smtp.timeout");
   CheckEmails(c.notify.admins, "notify.admins");
   CheckDuration(c.notify.repeat_interval, seconds(1), days(365), "notify.repeat_interval");

@@ -82,6 +82,7 @@ struct SmtpConfig {
   std::string username;
   std::string password_file;  // path, or credential name under $CREDENTIALS_DIRECTORY
   std::string from;           // "Name <addr@example.com>" or "addr@example.com"
+  std::string ca_file;  // extra CA bundle (a relay with a private CA); verification is never off
   Duration timeout = std::chrono::seconds(30);
 
   bool operator==(const SmtpConfig&) const = default;

@@ -73,9 +73,12 @@ Result<Document> ValidateDocument(DocumentType type, const nlohmann::json& value
 Result<Document> ParseDocument(DocumentType type, std::string_view text,
                                const DocumentLimits& limits = {});
 
-// Splits a batch given as one JSON text holding either one object or an array of
-// objects into its elements' values. Errors: kInvalidArgument for bad JSON, a
-// non-object element (path "[i]") or more than limits.max_documents elements.
+// Splits a batch given as one JSON text holding either one object or an array
+// into its elements' values. An element that is not an object is returned as it
+// is; ValidateDocument refuses it ("document: must be a JSON object"), so the
+// caller reports one invalid row per such element. Errors: kInvalidArgument for
+// a text over max_documents * max_document_bytes, bad JSON, a value that is
+// neither object nor array, or more than limits.max_documents elements.
 Result<std::vector<nlohmann::json>> SplitBatch(std::string_view text,
                                                const DocumentLimits& limits = {});
 

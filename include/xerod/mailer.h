@@ -39,13 +39,6 @@ struct MailReceipt {
   std::vector<std::string> accepted;  // every recipient (a send is all or nothing)
 };
 
-// Settings that are not (yet) in SmtpConfig.
-struct MailerOptions {
-  // Extra PEM CA bundle trusted in addition to the system store, e.g. for a
-  // relay with a private CA. Certificate verification is never turned off.
-  std::string ca_file;
-};
-
 class Mailer {
  public:
   // Validates config (smtp.enabled, url scheme smtp/smtps matching tls, from
@@ -54,12 +47,18 @@ class Mailer {
   // Errors: kFailedPrecondition "smtp is not configured" when !config.enabled;
   // kInvalidArgument for a bad url/from/tls combination, or a user name with
   // `tls: none` to a host that is not loopback (the password would cross the
-  // network in clear text); options.ca_file unreadable or without certificates;
-  // LoadSecret's errors.
+  // network in clear text); config.ca_file (an extra PEM CA bundle trusted
+  // besides the system store) unreadable or without certificates; LoadSecret's
+  // errors.
   static Result<std::unique_ptr<Mailer>> Create(boost::asio::io_context& io,
                                                 const SmtpConfig& config);
-  static Result<std::unique_ptr<Mailer>> Create(boost::asio::io_context& io,
-                                                const SmtpConfig& config, MailerOptions options);
+
+  // True when `other` would send exactly as this one does: the same server, TLS,
+  // sender, timeout, user, password (the content of password_file) and extra CA
+  // certificates (the content of ca_file). A reload compares a new Mailer with
+  // the running one, so a password or CA file changed in place takes effect and
+  // an unchanged one leaves the message on the wire alone.
+  bool SendsLike(const Mailer& other) const;
 
   // Aborts the transfer in progress, drops queued messages and joins the worker.
   // No `done` callback runs after this returns (they are destroyed uncalled).

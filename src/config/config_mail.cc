@@ -125,6 +125,10 @@ void ReadSmtp(Reader& r, const Node& key, const Node& node, const std::string& p
           [&](const Node&, const Node& v, const std::string& p) {
             if (auto b = r.Bool(v, p)) smtp.allow_cleartext = *b;
           }},
+         {"ca_file",
+          [&](const Node&, const Node& v, const std::string& p) {
+            if (auto file = ReadCaFile(r, v, p)) smtp.ca_file = std::move(*file);
+          }},
          {"timeout", [&](const Node&, const Node& v, const std::string& p) {
             if (auto d = r.Dur(v, p, milliseconds(100), minutes(10))) smtp.timeout = *d;
           }}});

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "config/config_tree.h"
 
+#include <unistd.h>
+
 #include <array>
+#include <filesystem>
 #include <set>
 
 #include "config/validators.h"
@@ -107,6 +110,21 @@ void ReadMonitor(Reader& r, const Node& node, const std::string& path, MonitorCo
 void CheckSecretRef(Reader& r, const Node& node, const std::string& path, const std::string& ref) {
   auto secret = LoadSecret(ref);
   if (!secret) r.Error(node, path, secret.error().message());
+}
+
+std::optional<std::string> ReadCaFile(Reader& r, const Node& v, const std::string& p) {
+  auto s = r.String(v, p);
+  if (!s || s->empty()) return std::nullopt;
+  if (s->front() != '/') {
+    r.Error(v, p, "must be an absolute path (got " + Reader::Describe(v) + ")");
+    return std::nullopt;
+  }
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(*s, ec) || ::access(s->c_str(), R_OK) != 0) {
+    r.Error(v, p, "is not a readable file (got " + Reader::Describe(v) + ")");
+    return std::nullopt;
+  }
+  return s;
 }
 
 std::optional<std::string> ReadEmail(Reader& r, const Node& node, const std::string& path) {

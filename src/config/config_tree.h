@@ -29,6 +29,9 @@ void ReadConnections(Reader& r, const YAML::Node& node, const std::string& path,
 // is discarded at once and never appears in a message.
 void CheckSecretRef(Reader& r, const YAML::Node& node, const std::string& path,
                     const std::string& ref);
+// A CA bundle (xero.ca_file, smtp.ca_file): an absolute path to a readable file;
+// nothing for "" (the system store only).
+std::optional<std::string> ReadCaFile(Reader& r, const YAML::Node& v, const std::string& p);
 // A bare e-mail address.
 std::optional<std::string> ReadEmail(Reader& r, const YAML::Node& node, const std::string& path);
 // A list of bare e-mail addresses without duplicates.

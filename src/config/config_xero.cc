@@ -1,10 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The `xero:` section: OAuth client, endpoints, timeouts and rate limits.
-#include <unistd.h>
-
-#include <filesystem>
 #include <set>
-#include <system_error>
 
 #include "config/config_tree.h"
 #include "config/validators.h"
@@ -92,22 +88,6 @@ std::optional<std::vector<std::string>> ReadScopes(Reader& r, const Node& v, con
     return std::nullopt;
   }
   return scopes;
-}
-
-// xero.ca_file: an absolute path to a readable file ("" keeps the default).
-std::optional<std::string> ReadCaFile(Reader& r, const Node& v, const std::string& p) {
-  auto s = r.String(v, p);
-  if (!s || s->empty()) return std::nullopt;
-  if (s->front() != '/') {
-    r.Error(v, p, "must be an absolute path (got " + Reader::Describe(v) + ")");
-    return std::nullopt;
-  }
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(*s, ec) || ::access(s->c_str(), R_OK) != 0) {
-    r.Error(v, p, "is not a readable file (got " + Reader::Describe(v) + ")");
-    return std::nullopt;
-  }
-  return s;
 }
 
 // Limits above Xero's are accepted (with a warning) only towards a simulator.

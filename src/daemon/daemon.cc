@@ -45,6 +45,7 @@ class Daemon::Impl {
   int Run();
 
  private:
+  void ReloadMailer(const SmtpConfig& running, const SmtpConfig& next);
   void DoWaitSignal();
   void OnSignal(int signal_number);
   // Re-reads the config; returns its errors (empty: the new config is in force).
@@ -143,7 +144,8 @@ struct Daemon::Impl::Services {
 
 namespace {
 
-// Builds the mailer for `smtp`, or says why there is none.
+// Builds the mailer for `smtp` (reading its password and CA files), or says why
+// there is none; an enabled smtp section that fails is logged as an error.
 std::unique_ptr<Mailer> MakeMailer(boost::asio::io_context& io, const SmtpConfig& smtp,
                                    std::string* error) {
   error->clear();
@@ -154,10 +156,13 @@ std::unique_ptr<Mailer> MakeMailer(boost::asio::io_context& io, const SmtpConfig
   auto mailer = Mailer::Create(io, smtp);
   if (!mailer) {
     *error = "smtp: " + mailer.error().message();
-    spdlog::error("{}; alerts cannot be mailed until this is fixed", *error);
     return nullptr;
   }
   return std::move(*mailer);
+}
+
+void LogMailerError(const SmtpConfig& smtp, const std::string& error) {
+  if (smtp.enabled) spdlog::error("{}; alerts cannot be mailed until this is fixed", error);
 }
 
 std::string HostName() {
@@ -185,6 +190,38 @@ Daemon::Impl::Impl(DaemonOptions options, Config config)
       stop_timer_(io_),
       trim_timer_(io_) {}
 
+// A reload builds a new Mailer, which reads password_file and ca_file again, so
+// a file changed in place takes effect. When it sends exactly like the running
+// one, the running one stays (and the message on the wire with it). When
+// unchanged settings now fail (a CA file emptied), the running one stays too.
+void Daemon::Impl::ReloadMailer(const SmtpConfig& running, const SmtpConfig& next) {
+  if (!running.enabled && !next.enabled) return;  // mail stays off
+  std::string error;
+  std::unique_ptr<Mailer> mailer = MakeMailer(io_, next, &error);
+  Mailer* current = services_->mailer.get();
+  if (current != nullptr && running == next) {
+    if (mailer && current->SendsLike(*mailer)) return;
+    if (!mailer) {
+      spdlog::error("{}; mail goes on with the settings loaded before", error);
+      return;
+    }
+  }
+  // The notifier lets go of the old mailer first (a message on the wire stays
+  // queued and is sent again with the new settings).
+  services_->notices->SetMailer(nullptr);
+  services_->mailer = std::move(mailer);
+  services_->mailer_error = error;
+  services_->notices->SetMailer(services_->mailer.get(), services_->mailer_error);
+  if (services_->mailer) {
+    spdlog::info("smtp {} changed: new settings in use",
+                 running == next ? "password_file or ca_file content" : "settings");
+  } else if (next.enabled) {
+    LogMailerError(next, error);
+  } else {
+    spdlog::info("smtp settings changed: mail is off");
+  }
+}
+
 Status Daemon::Impl::Start() {
   spdlog::info("xerod {} starting (config {})", kVersion, options_.config_path);
   for (const ConfigError& w : config_.warnings) spdlog::warn("{}", w.ToString());
@@ -193,6 +230,7 @@ Status Daemon::Impl::Start() {
   if (Status s = StartConnections(*services); !s) return s;
   StartCopy(*services);
   services->mailer = MakeMailer(io_, config_.smtp, &services->mailer_error);
+  if (!services->mailer) LogMailerError(config_.smtp, services->mailer_error);
   StartMonitor(*services);
   // The D-Bus API last: clients can call as soon as the name is owned.
   if (Status s = StartControl(*services); !s) return s;
@@ -508,16 +546,8 @@ std::vector<std::string> Daemon::Impl::Reload() {
     next.dbus.bus = config_.dbus.bus;
     next.queue = config_.queue;
     next.xero = config_.xero;
-    if (services_ && config_.smtp != next.smtp) {
-      // The notifier lets go of the old mailer first (a message on the wire
-      // stays queued and is sent again with the new settings).
-      services_->notices->SetMailer(nullptr);
-      services_->mailer = MakeMailer(io_, next.smtp, &services_->mailer_error);
-      services_->notices->SetMailer(services_->mailer.get(), services_->mailer_error);
-      spdlog::info("smtp settings changed: {}",
-                   services_->mailer ? "new settings in use" : services_->mailer_error);
-    }
     if (services_) {
+      ReloadMailer(config_.smtp, next.smtp);
       services_->monitor->Reload(next.monitor, next.notify);
       services_->digests->SetWindow(next.notify.digest_window);
     }

@@ -5,6 +5,7 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 
@@ -27,6 +28,12 @@ Result<ExtraCa> ExtraCa::Load(const std::string& path) {
     return Fail(Code::kInvalidArgument, "no PEM certificate in CA file " + path);
   }
   return ca;
+}
+
+bool ExtraCa::operator==(const ExtraCa& other) const {
+  return std::equal(
+      certs_.begin(), certs_.end(), other.certs_.begin(), other.certs_.end(),
+      [](const X509Ptr& a, const X509Ptr& b) { return X509_cmp(a.get(), b.get()) == 0; });
 }
 
 void ExtraCa::Install(CURL* easy) const {

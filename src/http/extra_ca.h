@@ -25,6 +25,8 @@ class ExtraCa {
   void Install(CURL* easy) const;
 
   std::size_t size() const { return certs_.size(); }
+  // The same certificates in the same order (X509_cmp: same DER encoding).
+  bool operator==(const ExtraCa& other) const;
 
  private:
   static CURLcode SslCtxCallback(CURL* easy, void* ssl_ctx, void* userp);

@@ -61,6 +61,15 @@ class Mailer::Impl {
     // Queued jobs (and their work guards) go with queue_.
   }
 
+  bool SendsLike(const Impl& o) const {
+    const mail::SmtpSettings& a = settings_;
+    const mail::SmtpSettings& b = o.settings_;
+    return a.url == b.url && a.tls == b.tls && a.username == b.username &&
+           a.password.reveal() == b.password.reveal() && a.envelope_from == b.envelope_from &&
+           a.timeout == b.timeout && from_.display_name == o.from_.display_name &&
+           from_.address == o.from_.address && extra_ca_ == o.extra_ca_;
+  }
+
   void Send(MailMessage message, Callback done) {
     if (Status s = mail::CheckMessage(message); !s) {
       Deliver(std::move(done), Fail(s.error()));
@@ -136,11 +145,6 @@ class Mailer::Impl {
 };
 
 Result<std::unique_ptr<Mailer>> Mailer::Create(asio::io_context& io, const SmtpConfig& config) {
-  return Create(io, config, MailerOptions{});
-}
-
-Result<std::unique_ptr<Mailer>> Mailer::Create(asio::io_context& io, const SmtpConfig& config,
-                                               MailerOptions options) {
   if (!config.enabled) return Fail(Code::kFailedPrecondition, "smtp is not configured");
   auto endpoint = config::CheckSmtpEndpoint(config.url, config.tls, config.allow_cleartext);
   if (!endpoint) {
@@ -174,8 +178,8 @@ Result<std::unique_ptr<Mailer>> Mailer::Create(asio::io_context& io, const SmtpC
     settings.password = std::move(*password);
   }
   std::optional<http::ExtraCa> extra_ca;
-  if (!options.ca_file.empty()) {
-    Result<http::ExtraCa> ca = http::ExtraCa::Load(options.ca_file);
+  if (!config.ca_file.empty()) {
+    Result<http::ExtraCa> ca = http::ExtraCa::Load(config.ca_file);
     if (!ca) return Fail(ca.error());
     extra_ca = std::move(*ca);
   }
@@ -187,6 +191,8 @@ Result<std::unique_ptr<Mailer>> Mailer::Create(asio::io_context& io, const SmtpC
 }
 
 Mailer::Mailer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+bool Mailer::SendsLike(const Mailer& other) const { return impl_->SendsLike(*other.impl_); }
 
 Mailer::~Mailer() = default;
 

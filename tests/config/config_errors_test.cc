@@ -180,6 +180,12 @@ const BadCase kBadCases[] = {
      "t.yaml:1:17: xero.ca_file: must be an absolute path (got certs/ca.pem)"},
     {"missing_ca_file", "xero: {ca_file: /nonexistent/ca.pem}\n",
      "t.yaml:1:17: xero.ca_file: is not a readable file (got /nonexistent/ca.pem)"},
+    {"relative_smtp_ca_file",
+     "smtp: {url: \"smtp://127.0.0.1:25\", from: a@b.test, ca_file: ca.pem}\n",
+     "t.yaml:1:61: smtp.ca_file: must be an absolute path (got ca.pem)"},
+    {"missing_smtp_ca_file",
+     "smtp: {url: \"smtp://127.0.0.1:25\", from: a@b.test, ca_file: /nonexistent/ca.pem}\n",
+     "t.yaml:1:61: smtp.ca_file: is not a readable file (got /nonexistent/ca.pem)"},
     {"relative_secret_file", "xero: {client_secret_file: secrets/client}\n",
      "t.yaml:1:28: xero.client_secret_file: the secret file must be an absolute path or a "
      "credential name without '/' (the value is not shown: if it is the secret itself, put it in a "

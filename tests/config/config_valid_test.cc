@@ -36,6 +36,7 @@ void ExpectDefaults(const Config& c) {
   EXPECT_EQ(c.xero.identity_url, "https://identity.xero.com");
   EXPECT_EQ(c.xero.api_url, "https://api.xero.com");
   EXPECT_EQ(c.xero.ca_file, "");
+  EXPECT_EQ(c.smtp.ca_file, "");
   EXPECT_EQ(c.xero.connect_timeout, seconds(10));
   EXPECT_EQ(c.xero.request_timeout, seconds(60));
   EXPECT_EQ(c.xero.limits.concurrent, 5);
@@ -100,6 +101,8 @@ smtp:
   password_file: )" + dir.File("smtp-password") +
                      R"(
   from: "Xero Daemon <xerod@example.com>"
+  ca_file: )" + dir.File("ca.pem") +
+                     R"(
   timeout: 10s
 notify: {admins: [ops@example.com, boss@example.com], repeat_interval: 1d, digest_window: 0s}
 connections:
@@ -118,6 +121,7 @@ connections:
   EXPECT_EQ(c.xero.scopes, (std::vector<std::string>{"offline_access", "accounting.transactions"}));
   EXPECT_EQ(c.xero.api_url, "https://api.xero.com/");
   EXPECT_EQ(c.xero.ca_file, dir.File("ca.pem"));
+  EXPECT_EQ(c.smtp.ca_file, dir.File("ca.pem"));
   EXPECT_EQ(c.xero.connect_timeout, milliseconds(2500));
   EXPECT_EQ(c.xero.request_timeout, minutes(2));
   EXPECT_EQ(c.xero.limits.concurrent, 3);

@@ -67,8 +67,8 @@ class MailerTest : public ::testing::Test {
     c.password_file = file;
     return c;
   }
-  std::unique_ptr<Mailer> Make(const SmtpConfig& c, MailerOptions options = {}) {
-    auto m = Mailer::Create(io_, c, std::move(options));
+  std::unique_ptr<Mailer> Make(const SmtpConfig& c) {
+    auto m = Mailer::Create(io_, c);
     EXPECT_TRUE(m.has_value()) << m.error().ToString();
     return m ? std::move(*m) : nullptr;
   }
@@ -348,7 +348,11 @@ class MailerTlsTest : public MailerTest {
     args.insert(args.end(), more.begin(), more.end());
     return args;
   }
-  MailerOptions TrustTestCa() { return MailerOptions{.ca_file = pki_.File("ca.pem")}; }
+  // smtp.ca_file: the test CA, trusted besides the system store.
+  SmtpConfig TrustTestCa(SmtpConfig c) {
+    c.ca_file = pki_.File("ca.pem");
+    return c;
+  }
   testing::TempDir pki_;
 };
 
@@ -356,7 +360,7 @@ TEST_F(MailerTlsTest, StartTlsWithTestCaSucceeds) {
   SmtpSink sink(TlsArgs({"--require-starttls", "--auth-require-tls", "--user", kUser, "--password",
                          kPassword, "--auth-required"}));
   ASSERT_TRUE(sink.ok()) << sink.Output();
-  auto mailer = Make(WithAuth(Config(sink.Url(), SmtpTls::kStartTls)), TrustTestCa());
+  auto mailer = Make(TrustTestCa(WithAuth(Config(sink.Url(), SmtpTls::kStartTls))));
   ASSERT_TRUE(mailer);
   auto r = SendAndWait(*mailer, Simple("over tls"));
   ASSERT_TRUE(r.has_value()) << r.error().ToString();
@@ -380,7 +384,7 @@ TEST_F(MailerTlsTest, StartTlsWithoutTrustingTheCaFails) {
 TEST_F(MailerTlsTest, StartTlsRequiredButNotOfferedFails) {
   SmtpSink sink;  // no --cert: no STARTTLS in EHLO
   ASSERT_TRUE(sink.ok()) << sink.Output();
-  auto mailer = Make(Config(sink.Url(), SmtpTls::kStartTls), TrustTestCa());
+  auto mailer = Make(TrustTestCa(Config(sink.Url(), SmtpTls::kStartTls)));
   ASSERT_TRUE(mailer);
   auto r = SendAndWait(*mailer, Simple());
   ASSERT_FALSE(r.has_value());
@@ -392,12 +396,36 @@ TEST_F(MailerTlsTest, StartTlsRequiredButNotOfferedFails) {
 TEST_F(MailerTlsTest, ImplicitTlsWithTestCaSucceeds) {
   SmtpSink sink(TlsArgs({"--smtps", "--user", kUser, "--password", kPassword}));
   ASSERT_TRUE(sink.ok()) << sink.Output();
-  auto mailer = Make(WithAuth(Config(sink.Url("smtps"), SmtpTls::kImplicit)), TrustTestCa());
+  auto mailer = Make(TrustTestCa(WithAuth(Config(sink.Url("smtps"), SmtpTls::kImplicit))));
   ASSERT_TRUE(mailer);
   auto r = SendAndWait(*mailer, Simple("implicit"));
   ASSERT_TRUE(r.has_value()) << r.error().ToString();
   ASSERT_TRUE(sink.WaitForMessages(1));
   EXPECT_EQ(sink.Message(1)["auth_user"], kUser);
+}
+
+// What a reload compares: the settings and the files' contents (password, CA).
+TEST_F(MailerTlsTest, SendsLikeComparesPasswordAndCaContents) {
+  const SmtpConfig c = TrustTestCa(WithAuth(Config("smtp://127.0.0.1:587", SmtpTls::kStartTls)));
+  auto running = Make(c);
+  ASSERT_TRUE(running);
+  EXPECT_TRUE(running->SendsLike(*Make(c)));
+  SmtpConfig other_timeout = c;
+  other_timeout.timeout = 11s;
+  EXPECT_FALSE(running->SendsLike(*Make(other_timeout)));
+  // The same password file, rotated in place.
+  testing::WriteFile(c.password_file, "rotated\n", 0600);
+  EXPECT_FALSE(running->SendsLike(*Make(c)));
+  testing::WriteFile(c.password_file, std::string(kPassword) + "\n", 0600);
+  EXPECT_TRUE(running->SendsLike(*Make(c)));
+  // The same CA file holding another CA.
+  testing::TempDir other_pki;
+  ASSERT_TRUE(testing::MakeTestPki(other_pki.path().string()));
+  testing::WriteFile(c.ca_file, testing::ReadFile(other_pki.File("ca.pem")));
+  EXPECT_FALSE(running->SendsLike(*Make(c)));
+  SmtpConfig no_ca = c;
+  no_ca.ca_file.clear();
+  EXPECT_FALSE(running->SendsLike(*Make(no_ca)));
 }
 
 TEST_F(MailerTest, PasswordOverPlainTextToRemoteHostIsRefused) {
@@ -515,8 +543,9 @@ TEST_F(MailerTest, CreateValidatesConfig) {
   open_password.password_file = dir_.File("world-readable");
   testing::WriteFile(open_password.password_file, kPassword, 0644);
   EXPECT_EQ(code(open_password), Code::kPermissionDenied);
-  auto bad_ca = Mailer::Create(io_, Config("smtp://127.0.0.1:25"),
-                               MailerOptions{.ca_file = dir_.File("no-ca.pem")});
+  SmtpConfig no_ca = Config("smtp://127.0.0.1:25");
+  no_ca.ca_file = dir_.File("no-ca.pem");
+  auto bad_ca = Mailer::Create(io_, no_ca);
   ASSERT_FALSE(bad_ca.has_value());
   EXPECT_EQ(bad_ca.error().code(), Code::kInvalidArgument);
   EXPECT_EQ(code(Config("smtp://127.0.0.1:25")), std::nullopt);
