@@ -122,6 +122,16 @@ const std::string& CurlLoaderError() { return g_error; }
 
 extern "C" {
 
+// curl.h declares the setopt functions with an enum before the `...`, and these
+// definitions must match it. Clang warns (-Wvarargs) that va_start after a
+// parameter that undergoes promotion is undefined; libcurl's own definitions
+// do the same, and CURLoption/CURLMoption are enums of int-sized values, passed
+// unchanged by the promotion on every ABI libcurl supports.
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wvarargs"
+#endif
+
 CURLcode curl_global_init(long flags) {
   const Api* a = Curl();
   return a ? a->global_init(flags) : CURLE_FAILED_INIT;
@@ -223,5 +233,9 @@ struct curl_slist* curl_slist_append(struct curl_slist* list, const char* s) {
 void curl_slist_free_all(struct curl_slist* list) {
   if (const Api* a = Curl()) a->slist_free_all(list);
 }
+
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
 
 }  // extern "C"
