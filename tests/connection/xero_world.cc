@@ -3,7 +3,15 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
+
 namespace xerod::testing {
+namespace {
+
+constexpr std::chrono::seconds kAdminTimeout{60};
+
+}  // namespace
 
 SimServer::SimServer(std::vector<std::string> args, std::string scheme) {
   std::vector<std::string> argv = {BinaryPath("xero-sim"), "--listen", "127.0.0.1:0"};
@@ -84,8 +92,13 @@ bool XeroWorld::RunUntil(const std::function<bool()>& done, std::chrono::millise
 
 std::optional<HttpResponse> XeroWorld::Fetch(HttpRequest request) {
   auto result = std::make_shared<std::optional<HttpResponse>>();
+  // The client's own timeout ends the request; the wait only backs it up.
+  const auto wait = std::max<std::chrono::milliseconds>(
+      std::chrono::seconds(20),
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          request.total_timeout.value_or(config.request_timeout) + std::chrono::seconds(5)));
   http->Send(std::move(request), [result](HttpResponse r) { *result = std::move(r); });
-  RunUntil([&] { return result->has_value(); });
+  RunUntil([&] { return result->has_value(); }, wait);
   return *result;
 }
 
@@ -94,6 +107,10 @@ nlohmann::json XeroWorld::Admin(HttpMethod method, const std::string& path,
   HttpRequest r;
   r.method = method;
   r.url = sim_url + path;
+  // A control request is not under test: it gets far longer than the client's
+  // request_timeout (a test may shorten that to seconds), so a loaded machine
+  // (sanitizers, a 20 MiB answer just sent) cannot fail it.
+  r.total_timeout = kAdminTimeout;
   if (method != HttpMethod::kGet) {
     r.body = body.dump();
     r.Header("Content-Type", "application/json");
